@@ -1,0 +1,28 @@
+# The two commands: `make run` serves the app with a worker, `make test` runs the suite.
+# Both install what they need first (apt packages that are missing, then pip into .venv).
+
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: run test setup apt lint bench
+
+run: setup
+	scripts/run
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+setup: apt $(STAMP)
+
+apt:
+	scripts/apt-deps $(APT_EXTRA)
+
+$(STAMP): requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $(STAMP)
+
+lint: setup
+	$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .

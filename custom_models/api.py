@@ -1,0 +1,132 @@
+"""REST API v3 for custom models: each method parses, calls one service or selector, answers."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError
+from custom_models import selectors, services
+from custom_models.serializers import (
+    CustomModelCreateInput,
+    CustomModelOutput,
+    CustomModelUpdateInput,
+    LanguageOutput,
+    TrainingLogLineOutput,
+)
+from panel.selectors import membership_for_request
+from training.selectors import training_log_list
+
+
+class HasAutomaticTraining(permissions.BasePermission):
+    """Custom models exist only for plans with the Automatic Training feature."""
+
+    def has_permission(self, request, view) -> bool:
+        services.require_automatic_training(membership_for_request(request).organisation)
+        return True
+
+
+class CustomModelsView(APIView):
+    """Base for custom model endpoints: authenticated, feature-gated."""
+
+    permission_classes = [permissions.IsAuthenticated, HasAutomaticTraining]
+
+    def membership(self):
+        return membership_for_request(self.request)
+
+    def get_model(self, id: int):
+        return selectors.custom_model_get(organisation=self.membership().organisation, id=id)
+
+
+class LanguageListApi(APIView):
+    throttle_scopes = {"GET": "status_check"}
+
+    @extend_schema(responses=LanguageOutput(many=True))
+    def get(self, request):
+        languages = selectors.language_list_trainable(
+            organisation=membership_for_request(request).organisation
+        )
+        return Response({"results": LanguageOutput(languages, many=True).data})
+
+
+class CustomModelListCreateApi(CustomModelsView):
+    throttle_scopes = {"GET": "status_check", "POST": "model_create"}
+
+    @extend_schema(responses=CustomModelOutput(many=True))
+    def get(self, request):
+        models = selectors.custom_model_list(organisation=self.membership().organisation)
+        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+        page = paginator.paginate_queryset(models, request, view=self)
+        return paginator.get_paginated_response(CustomModelOutput(page, many=True).data)
+
+    @extend_schema(request=CustomModelCreateInput, responses={201: CustomModelOutput})
+    def post(self, request):
+        data = _valid(CustomModelCreateInput, request.data)
+        model = services.custom_model_create(
+            organisation=self.membership().organisation, by=request.user, **data
+        )
+        return Response(CustomModelOutput(model).data, status=status.HTTP_201_CREATED)
+
+
+class CustomModelDetailApi(CustomModelsView):
+    throttle_scopes = {"GET": "status_check"}
+
+    @extend_schema(responses=CustomModelOutput)
+    def get(self, request, id: int):
+        return Response(CustomModelOutput(self.get_model(id)).data)
+
+    @extend_schema(request=CustomModelUpdateInput, responses=CustomModelOutput)
+    def post(self, request, id: int):
+        model = self.get_model(id)
+        data = _valid(CustomModelUpdateInput, request.data)
+        for field, current in (("language", model.language.code), ("base_model", model.base_model)):
+            if field in data and data.pop(field) != current:
+                raise ApplicationError(
+                    "Only the name and description can be changed; the base language is fixed.",
+                    error_code="INVALID_INPUT",
+                    status=422,
+                    details={field: ["This field cannot be changed after creation."]},
+                )
+        model = services.custom_model_update(model=model, **data)
+        return Response(CustomModelOutput(model).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, id: int):
+        services.custom_model_delete(model=self.get_model(id), by=self.membership())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CustomModelLogApi(CustomModelsView):
+    throttle_scopes = {"GET": "status_check"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="Only lines after this line id.")],
+        responses=inline_serializer(
+            "TrainingLog",
+            {
+                "id": serializers.IntegerField(),
+                "training_status": serializers.IntegerField(),
+                "training_progress": serializers.IntegerField(),
+                "lines": TrainingLogLineOutput(many=True),
+            },
+        ),
+    )
+    def get(self, request, id: int):
+        model = self.get_model(id)
+        after = request.query_params.get("after")
+        lines = training_log_list(model=model, after=int(after) if after and after.isdigit() else None)
+        return Response(
+            {
+                "id": model.pk,
+                "training_status": model.training_status,
+                "training_progress": model.training_progress,
+                "lines": TrainingLogLineOutput(lines, many=True).data,
+            }
+        )
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,15 @@
+from django.urls import re_path
+
+from custom_models import api
+
+# The spec's paths have no trailing slash; a trailing slash is accepted too.
+urlpatterns = [
+    re_path(r"^languages/?$", api.LanguageListApi.as_view(), name="language-list"),
+    re_path(r"^custom_models/?$", api.CustomModelListCreateApi.as_view(), name="custom-model-list"),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/?$", api.CustomModelDetailApi.as_view(), name="custom-model-detail"
+    ),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/log/?$", api.CustomModelLogApi.as_view(), name="custom-model-log"
+    ),
+]

@@ -1,0 +1,138 @@
+"""Shared personas: an owner (admin), a sysop and a member of one organisation,
+an outsider from another organisation, and a feature-less organisation's admin."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from custom_models.models import BaseModel, Language
+from custom_models.services import language_publish
+from panel.models import Membership, Organisation, Plan
+from panel.services import api_key_create, member_add
+
+
+@dataclass
+class Persona:
+    membership: Membership
+    token: str
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.membership.organisation
+
+    @property
+    def user(self):
+        return self.membership.user
+
+    def client(self) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+        return client
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # The manifest storage needs collectstatic; tests render pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(request):
+    # Throttle counters live in the (database) cache; each test starts with a full budget.
+    if {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
+        cache.clear()
+
+
+@pytest.fixture
+def enterprise_plan(db) -> Plan:
+    return Plan.objects.create(
+        name="Enterprise",
+        max_custom_models=None,
+        automatic_training=True,
+        training_fair_use_limit=100,
+        hosting_fair_use_limit=100,
+    )
+
+
+@pytest.fixture
+def gold_plan(db) -> Plan:
+    return Plan.objects.create(
+        name="Gold",
+        max_custom_models=5,
+        automatic_training=True,
+        training_fair_use_limit=2,
+        training_unit_price=Decimal("50"),
+        training_budget=Decimal("100"),
+        hosting_fair_use_limit=1,
+    )
+
+
+@pytest.fixture
+def basic_plan(db) -> Plan:
+    return Plan.objects.create(name="Basic", max_custom_models=0, automatic_training=False)
+
+
+@pytest.fixture
+def english(db) -> Language:
+    language = Language.objects.create(code="en", name="English (US)", trainable=True)
+    BaseModel.objects.create(language=language, domain="general", path="en-us-general")
+    return language
+
+
+@pytest.fixture
+def organisation(enterprise_plan, english) -> Organisation:
+    org = Organisation.objects.create(name="Acme", slug="acme", plan=enterprise_plan)
+    language_publish(language=english, organisation=org)
+    return org
+
+
+def _persona(organisation: Organisation, username: str, role: str) -> Persona:
+    membership = member_add(organisation=organisation, username=username, role=role, password=username)
+    _, token = api_key_create(membership=membership)
+    return Persona(membership=membership, token=token)
+
+
+@pytest.fixture
+def owner(organisation) -> Persona:
+    return _persona(organisation, "alice", Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def sysop(organisation) -> Persona:
+    return _persona(organisation, "sam", Membership.Role.SYSOP)
+
+
+@pytest.fixture
+def member(organisation) -> Persona:
+    return _persona(organisation, "bob", Membership.Role.MEMBER)
+
+
+@pytest.fixture
+def outsider(gold_plan, english) -> Persona:
+    org = Organisation.objects.create(name="Globex", slug="globex", plan=gold_plan)
+    language_publish(language=english, organisation=org)
+    return _persona(org, "charlie", Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def featureless(basic_plan, english) -> Persona:
+    org = Organisation.objects.create(name="Initech", slug="initech", plan=basic_plan)
+    language_publish(language=english, organisation=org)
+    return _persona(org, "dave", Membership.Role.ADMIN)
+
+
+def assert_error(response, status: int, error_code: str) -> dict:
+    """The response is the API's error body with this status and code."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error", "message", "error_code", "details"}, body
+    assert body["error_code"] == error_code, body
+    assert body["message"]
+    return body
