@@ -29,8 +29,10 @@ _DRF_ERROR_CODES: dict[type[exceptions.APIException], tuple[str, int]] = {
 def error_body(
     *, status: int, message: str, error_code: str, details: Any = None, error: str | None = None
 ) -> dict:
+    if error is None:
+        error = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     return {
-        "error": error or HTTPStatus(status).phrase,
+        "error": error,
         "message": message,
         "error_code": error_code,
         "details": details or {},

@@ -146,6 +146,15 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploads are staged on local disk (tus chunks, multipart parts) and moved into
+# storage once complete; Django streams request parts larger than this to disk.
+UPLOAD_STAGING_DIR = Path(env_str("UPLOAD_STAGING_DIR", str(VAR_DIR / "uploads")))
+UPLOAD_STAGING_DIR.mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(UPLOAD_STAGING_DIR)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024**3)
+TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
+SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 300)
 
 # Storage: local files by default, S3 (or any S3-compatible endpoint) when a
 # bucket is named.
@@ -160,7 +169,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
     AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
     AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
-    AWS_QUERYSTRING_EXPIRE = 300
+    AWS_QUERYSTRING_EXPIRE = env_int("SIGNED_URL_SECONDS", 300)
     AWS_DEFAULT_ACL = None
 
 # Where base models live when a catalogue entry gives a relative path.

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Domain, Language, LanguagePublication, TrainingStatus
+from datasets.services import dataset_files_mark_deleted
 from panel.models import Membership, Organisation
 
 NAME_MIN_LENGTH = 2
@@ -152,6 +153,7 @@ def custom_model_delete(*, model: CustomModel, by: Membership) -> None:
             model.training_status = TrainingStatus.FAILED
             model.status_message = "The model was deleted while training."
         model.save(update_fields=["deleted_at", "enabled", "training_status", "status_message", "updated_at"])
+        dataset_files_mark_deleted(model=model)
 
 
 def language_publish(

@@ -3,6 +3,7 @@ an outsider from another organisation, and a feature-less organisation's admin."
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -40,6 +41,15 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Each test stores files in a folder of its own.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "staging")
+    (tmp_path / "staging").mkdir()
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +136,20 @@ def featureless(basic_plan, english) -> Persona:
     org = Organisation.objects.create(name="Initech", slug="initech", plan=basic_plan)
     language_publish(language=english, organisation=org)
     return _persona(org, "dave", Membership.Role.ADMIN)
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory) -> Path:
+    """Generated once per run: short speech, tones and a video."""
+    from tests import audio
+
+    folder = tmp_path_factory.mktemp("audio")
+    audio.speech(folder / "speech.wav", "The patient has atrial fibrillation.")
+    audio.tone(folder / "tone.wav", 3.0)
+    audio.video(folder / "clip.mp4", 2.0)
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "corrupt.mp3").write_bytes(b"ID3\x03\x00" + bytes(range(256)) * 40)
+    return folder
 
 
 def assert_error(response, status: int, error_code: str) -> dict:

@@ -1,0 +1,98 @@
+"""The one place that runs ffmpeg and ffprobe (through ffmpeg-python).
+
+Paths handed to the tools are absolute paths the server generated, passed as
+argument lists: no user-chosen name reaches a shell or looks like an option.
+"""
+
+import shutil
+from pathlib import Path
+
+import ffmpeg
+
+from config.errors import ApplicationError
+
+AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".flac"}
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi"}
+TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt"}
+MANIFEST_EXTENSIONS = {".jsonl"}
+SAMPLE_RATE = 16000
+
+
+class MediaError(Exception):
+    """The file is not usable media; the message says why, for the user."""
+
+
+def ffmpeg_available() -> bool:
+    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+
+
+def require_ffmpeg() -> None:
+    if not ffmpeg_available():
+        raise ApplicationError(
+            "ffmpeg is not installed on the server, so audio and video cannot be processed.",
+            error_code="ffmpeg_unavailable",
+            status=503,
+        )
+
+
+def _absolute(path: Path | str) -> str:
+    return str(Path(path).resolve())
+
+
+def probe_duration(path: Path | str) -> float:
+    """Seconds of audio in the file; MediaError if it has no decodable audio."""
+    require_ffmpeg()
+    if Path(path).stat().st_size == 0:
+        raise MediaError("the file is empty")
+    try:
+        info = ffmpeg.probe(_absolute(path))
+    except ffmpeg.Error as exc:
+        raise MediaError(_tool_message(exc)) from exc
+    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not audio:
+        raise MediaError("no audio stream found")
+    duration = info.get("format", {}).get("duration") or audio[0].get("duration")
+    try:
+        seconds = float(duration)
+    except (TypeError, ValueError):
+        raise MediaError("could not measure the duration") from None
+    if seconds <= 0:
+        raise MediaError("the audio has no duration")
+    return seconds
+
+
+def convert_to_m4a(source: Path | str, target: Path | str) -> None:
+    """Extract the audio track as mono 16 kHz AAC (the video itself is not kept)."""
+    require_ffmpeg()
+    try:
+        (
+            ffmpeg.input(_absolute(source))
+            .output(_absolute(target), vn=None, ac=1, ar=SAMPLE_RATE, acodec="aac", audio_bitrate="64k")
+            .global_args("-nostdin", "-loglevel", "error")
+            .overwrite_output()
+            .run(capture_stdout=True, capture_stderr=True)
+        )
+    except ffmpeg.Error as exc:
+        Path(target).unlink(missing_ok=True)
+        raise MediaError(_tool_message(exc)) from exc
+
+
+def audio_stream_info(path: Path | str) -> dict:
+    """Codec, sample rate and channels of the first audio stream."""
+    require_ffmpeg()
+    info = ffmpeg.probe(_absolute(path))
+    stream = next(s for s in info["streams"] if s.get("codec_type") == "audio")
+    return {
+        "codec": stream.get("codec_name"),
+        "sample_rate": int(stream.get("sample_rate", 0)),
+        "channels": int(stream.get("channels", 0)),
+    }
+
+
+def _tool_message(exc: "ffmpeg.Error") -> str:
+    stderr = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+    # The last line is ffmpeg's own summary ("Invalid data found when processing input").
+    detail = stderr[-1] if stderr else "unreadable media"
+    if ": " in detail and detail.startswith("/"):
+        detail = detail.split(": ", 1)[1]  # drop the server-side path
+    return f"not a readable audio or video file ({detail})"

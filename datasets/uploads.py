@@ -1,0 +1,247 @@
+"""Resumable uploads (tus 1.0): create, append a chunk, terminate, expire.
+
+Bytes are staged in a local file and streamed chunk by chunk, never held
+whole in memory. The finished file goes through the same ingest service as
+the data API.
+"""
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError
+from custom_models.models import CustomModel
+from datasets.models import Split, TusUpload
+from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name
+
+READ_SIZE = 1024 * 1024
+CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+
+
+def staged_path(upload: TusUpload) -> Path:
+    return Path(settings.UPLOAD_STAGING_DIR) / "tus" / f"{upload.pk}.part"
+
+
+LOCK_WAIT_SECONDS = 30
+
+
+@contextlib.contextmanager
+def upload_lock(upload: TusUpload):
+    """One request at a time per upload, across web processes.
+
+    When a client dies mid-chunk and resumes at once, its old request may still
+    be writing; HEAD and PATCH wait for it so the offset they see is final.
+    """
+    lock_path = staged_path(upload).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock_file:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ApplicationError(
+                        "Another request is writing this upload; retry shortly.",
+                        error_code="upload_locked",
+                        status=423,
+                    ) from None
+                time.sleep(0.05)
+        try:
+            upload.refresh_from_db()
+            yield upload
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _expiry():
+    return timezone.now() + timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS)
+
+
+def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, str], by=None) -> TusUpload:
+    """Start an upload. Refuses what can be refused before any byte is sent."""
+    if length > settings.UPLOAD_MAX_BYTES:
+        raise ApplicationError(
+            f"The file is larger than the {settings.UPLOAD_MAX_BYTES / 1024**3:g} GB limit.",
+            error_code="upload_too_large",
+            status=413,
+            details={"max_bytes": settings.UPLOAD_MAX_BYTES},
+        )
+    filename = metadata.get("filename") or metadata.get("name") or ""
+    name = display_name(filename)
+    declared_type = (metadata.get("type") or "auto").lower()
+    detect_kind(name, declared_type)
+    split = (metadata.get("split") or Split.TRAIN).lower()
+    if split not in Split.values:
+        raise ApplicationError(
+            f"Unknown split {split!r}: use train or test.", error_code="invalid_split", status=400
+        )
+    upload = TusUpload.objects.create(
+        custom_model=model,
+        uploaded_by=by if by is not None and by.is_authenticated else None,
+        filename=name,
+        declared_type=declared_type,
+        split=split,
+        metadata=metadata,
+        length=length,
+        expires_at=_expiry(),
+    )
+    path = staged_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    return upload
+
+
+def _check_open(upload: TusUpload) -> None:
+    if upload.completed_at is not None:
+        raise ApplicationError("This upload is already complete.", error_code="upload_complete", status=403)
+    if upload.expires_at <= timezone.now():
+        raise ApplicationError(
+            "This upload has expired; start it again.", error_code="upload_expired", status=410
+        )
+
+
+def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
+    """`Upload-Checksum: <algorithm> <base64 digest>`."""
+    if not header:
+        return None
+    algorithm, _, digest = header.strip().partition(" ")
+    algorithm = algorithm.lower()
+    if algorithm not in CHECKSUM_ALGORITHMS:
+        raise ApplicationError(
+            f"Unsupported checksum algorithm {algorithm!r}.", error_code="checksum_unsupported", status=400
+        )
+    try:
+        return algorithm, base64.b64decode(digest, validate=True)
+    except ValueError:
+        raise ApplicationError(
+            "Upload-Checksum is not base64.", error_code="checksum_invalid", status=400
+        ) from None
+
+
+def tus_upload_append(
+    *,
+    upload: TusUpload,
+    offset: int,
+    stream,
+    content_length: int | None,
+    checksum: tuple[str, bytes] | None = None,
+) -> tuple[TusUpload, IngestResult | None]:
+    """Write one PATCH body at `offset`, streaming. Completes the upload on its last byte.
+
+    If the connection drops mid-chunk, the bytes that arrived are kept (unless a
+    checksum was sent, which they cannot match) and HEAD reports the new offset.
+    """
+    _check_open(upload)
+    if offset != upload.offset:
+        raise ApplicationError(
+            f"Upload-Offset {offset} does not match the current offset {upload.offset}.",
+            error_code="offset_mismatch",
+            status=409,
+            details={"offset": upload.offset},
+        )
+    remaining = upload.length - offset
+    if content_length is not None and content_length > remaining:
+        raise ApplicationError(
+            "The chunk goes past the declared Upload-Length.", error_code="upload_too_large", status=413
+        )
+    hasher = CHECKSUM_ALGORITHMS[checksum[0]]() if checksum else None
+    path = staged_path(upload)
+    written = 0
+    interrupted = False
+    to_read = remaining if content_length is None else content_length
+    with open(path, "r+b") as out:
+        out.seek(offset)
+        try:
+            while written < to_read:
+                chunk = stream.read(min(READ_SIZE, to_read - written))
+                if not chunk:
+                    break
+                out.write(chunk)
+                if hasher:
+                    hasher.update(chunk)
+                written += len(chunk)
+        except OSError:  # the client went away mid-chunk
+            interrupted = True
+        if checksum and (interrupted or hasher.digest() != checksum[1]):
+            out.truncate(offset)
+            if interrupted:
+                raise ApplicationError(
+                    "The chunk was interrupted.", error_code="chunk_interrupted", status=400
+                )
+            raise ApplicationError(
+                "Upload-Checksum does not match the chunk; send it again.",
+                error_code="checksum_mismatch",
+                status=460,
+            )
+        out.flush()
+        os.fsync(out.fileno())
+
+    new_offset = offset + written
+    claimed = TusUpload.objects.filter(pk=upload.pk, offset=offset, completed_at__isnull=True).update(
+        offset=new_offset, expires_at=_expiry()
+    )
+    if not claimed:
+        raise ApplicationError(
+            "Another request changed this upload.", error_code="offset_mismatch", status=409
+        )
+    upload.refresh_from_db()
+    if upload.offset < upload.length:
+        return upload, None
+    return upload, _complete(upload)
+
+
+def _complete(upload: TusUpload) -> IngestResult:
+    # Claim completion once, so a retried last PATCH cannot ingest twice.
+    with transaction.atomic():
+        if not TusUpload.objects.filter(pk=upload.pk, completed_at__isnull=True).update(
+            completed_at=timezone.now()
+        ):
+            raise ApplicationError(
+                "This upload is already complete.", error_code="upload_complete", status=403
+            )
+    try:
+        result = dataset_file_ingest(
+            model=upload.custom_model,
+            source=staged_path(upload),
+            filename=upload.filename,
+            declared_type=upload.declared_type,
+            split=upload.split,
+            by=upload.uploaded_by,
+            started_at=upload.created_at,
+        )
+    except ApplicationError as exc:
+        TusUpload.objects.filter(pk=upload.pk).update(error=exc.message)
+        raise
+    TusUpload.objects.filter(pk=upload.pk).update(dataset_file=result.file, skipped=result.skipped)
+    staged_path(upload).with_suffix(".lock").unlink(missing_ok=True)
+    upload.refresh_from_db()
+    return result
+
+
+def tus_upload_terminate(*, upload: TusUpload) -> None:
+    staged_path(upload).unlink(missing_ok=True)
+    staged_path(upload).with_suffix(".lock").unlink(missing_ok=True)
+    upload.delete()
+
+
+def tus_uploads_expire() -> int:
+    """Remove abandoned uploads and their bytes. Returns how many were removed."""
+    expired = TusUpload.objects.filter(expires_at__lte=timezone.now(), completed_at__isnull=True)
+    count = 0
+    for upload in expired:
+        tus_upload_terminate(upload=upload)
+        count += 1
+    # Finished uploads keep only their row for a while, for HEAD after completion.
+    TusUpload.objects.filter(completed_at__lte=timezone.now() - timedelta(days=7)).delete()
+    return count
