@@ -1,0 +1,80 @@
+"""A real browser against the live server: Debian's chromium driven by Playwright.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (apt package
+`chromium`). Set PANEL_SCREENSHOTS to a folder to save the docs' screenshots there.
+"""
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls
+# from the tests (fixtures, assertions) while it runs. There is no real async code here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download)")
+
+CHROMIUM = os.environ.get("PANEL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The default hasher costs about a second per persona and per log-in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["sync_api.Browser"]:
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator["sync_api.Page"]:
+    """A fresh browser profile per test: no cookies, empty localStorage."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in(page) -> Callable[[object], "sync_api.Page"]:
+    def log_in(persona) -> "sync_api.Page":
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(persona.user.username)
+        page.get_by_label("Password").fill(persona.user.username)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/")
+        return page
+
+    return log_in
+
+
+@pytest.fixture
+def screenshot() -> Callable[["sync_api.Page", str], None]:
+    folder = os.environ.get("PANEL_SCREENSHOTS")
+
+    def screenshot(page, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / name))
+
+    return screenshot
