@@ -2,8 +2,7 @@
 
 htmx requests get fragments (Django template partials) and `HX-Trigger` events:
 `toast` ({message, level}) for panel.js, `customModelsChanged` to refresh the list.
-Plain requests get whole pages, redirects and flash messages, so nothing needs JavaScript
-to be correct, only to be pleasant.
+A plain form post that succeeds (no htmx) gets a redirect and a flash message instead.
 """
 
 import json
@@ -12,6 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -35,9 +35,17 @@ def dashboard(request):
 def _custom_models_page(view: Callable) -> Callable:
     """Log-in and the Automatic Training gate; the view receives the caller's membership."""
 
-    @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            login = redirect_to_login(request.headers.get("HX-Current-URL") or request.get_full_path())
+            if not _is_htmx(request):
+                return login
+            # An expired session while polling: following the redirect would swap the log-in
+            # page into a fragment, so send the whole tab there instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login["Location"]
+            return response
         membership = membership_for_user(user=request.user)
         if membership is None or not membership.organisation.has_automatic_training:
             return render(request, "panel/feature_not_available.html", status=403)

@@ -14,6 +14,14 @@ def test_list_needs_a_login(db, client):
         assert response["Location"].startswith("/accounts/login/")
 
 
+def test_expired_session_sends_the_whole_tab_to_the_log_in_page(db, client, htmx):
+    response = client.get(
+        "/custom-models/rows/", HTTP_HX_CURRENT_URL="http://testserver/custom-models/", **htmx
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=http%3A//testserver/custom-models/"
+
+
 def test_featureless_organisation_gets_feature_not_available_everywhere(featureless, login):
     client = login(featureless)
     for url in ["/custom-models/", "/custom-models/rows/", "/custom-models/1/"]:
