@@ -53,12 +53,15 @@ def browser() -> Iterator["sync_api.Browser"]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator["sync_api.Page"]:
-    """A fresh browser profile per test: no cookies, empty localStorage."""
+    """A fresh browser profile per test: no cookies, empty localStorage. Script errors fail the test."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(5000)
     page = context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
     yield page
     context.close()
+    assert not script_errors, script_errors
 
 
 @pytest.fixture
