@@ -128,7 +128,7 @@ def custom_model_create(request, membership):
 @_custom_models_page
 def custom_model_detail(request, membership, id: int):
     model = _model_or_404(membership, id)
-    return render(request, DETAIL, {"model": model, "rename_form": CustomModelRenameForm()})
+    return render(request, DETAIL, {"model": model})
 
 
 @require_GET
