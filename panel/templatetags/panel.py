@@ -1,0 +1,23 @@
+"""Presentation helpers for panel templates."""
+
+from django import template
+
+from custom_models.models import TrainingStatus
+
+register = template.Library()
+
+# What each status means to the user, worded as the panel spec's status table.
+STATUS_HELP = {
+    TrainingStatus.NOT_RUNNING: "No training has started, or you can start a new one. "
+    "Upload your datasets first.",
+    TrainingStatus.PROVISIONING: "The training environment is being prepared. Training will start shortly.",
+    TrainingStatus.RUNNING: "Training is in progress. This can take several hours depending on dataset size.",
+    TrainingStatus.SUCCESS: "Training is done. The model is now usable for new transcriptions: pick it from "
+    "the language dropdown when you upload a file.",
+    TrainingStatus.FAILED: "Something went wrong. Review the datasets and start training again.",
+}
+
+
+@register.filter
+def status_help(status: int) -> str:
+    return STATUS_HELP.get(status, "")

@@ -1,0 +1,111 @@
+// The panel's small behaviours: toasts, dialogs and button states. State lives on the server;
+// this file only opens and closes things and reacts to htmx's HX-Trigger events.
+(function () {
+  "use strict";
+
+  const TOAST_MS = 5000;
+
+  function showToast(message, level) {
+    const box = document.getElementById("toasts");
+    if (!box || !message) return;
+    const toast = document.createElement("div");
+    toast.className = "toast toast-" + (level === "error" ? "error" : "success");
+    toast.setAttribute("role", level === "error" ? "alert" : "status");
+    toast.textContent = message;
+    box.appendChild(toast);
+    dismissLater(toast);
+  }
+
+  function dismissLater(toast) {
+    toast.addEventListener("click", () => toast.remove());
+    setTimeout(() => toast.remove(), TOAST_MS);
+  }
+
+  window.panelToast = showToast;
+
+  // Buttons stay disabled until their form's required fields are filled (no length rule: the server has it).
+  function syncRequiredForms(root) {
+    root.querySelectorAll("form[data-require-filled]").forEach((form) => {
+      const filled = Array.from(form.querySelectorAll("[required]")).every((f) => f.value.trim() !== "");
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = !filled; });
+    });
+  }
+
+  // A button enabled only once an input differs from its saved value and is not blank.
+  function syncChangedButtons() {
+    document.querySelectorAll("[data-enable-when-changed]").forEach((button) => {
+      const input = document.querySelector(button.dataset.enableWhenChanged);
+      const value = input ? input.value.trim() : "";
+      button.disabled = !input || value === "" || value === input.dataset.initial;
+    });
+  }
+
+  function sync() {
+    syncRequiredForms(document);
+    syncChangedButtons();
+  }
+
+  function openDialog(id, opener) {
+    const dialog = document.getElementById(id);
+    if (!dialog) return;
+    if (opener && opener.dataset.deleteUrl) {
+      const form = dialog.querySelector("form");
+      form.setAttribute("action", opener.dataset.deleteUrl);
+      form.setAttribute("hx-post", opener.dataset.deleteUrl);
+      if (window.htmx) window.htmx.process(form);
+      dialog.querySelector("[data-delete-name]").textContent = opener.dataset.deleteName || "";
+    }
+    if (!dialog.open) dialog.showModal();
+    const first = dialog.querySelector("input, select");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      openDialog(opener.dataset.openDialog, opener);
+      return;
+    }
+    const closer = event.target.closest("[data-close-dialog]");
+    if (closer) closer.closest("dialog").close();
+  });
+
+  document.addEventListener("input", sync);
+  document.addEventListener("change", sync);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    sync();
+    document.querySelectorAll("#toasts .toast").forEach(dismissLater);
+    // A guide that opens by itself once per browser, then only on request.
+    document.querySelectorAll("dialog[data-auto-open-once]").forEach((dialog) => {
+      const key = dialog.dataset.autoOpenOnce;
+      try {
+        if (localStorage.getItem(key)) return;
+        localStorage.setItem(key, "1");
+      } catch (e) {
+        return; // storage blocked: never nag on every visit
+      }
+      dialog.showModal();
+    });
+  });
+
+  document.body.addEventListener("htmx:afterSettle", sync);
+  // While a request runs, its submit button can't be pressed twice.
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    e.target.querySelectorAll?.("button[type=submit]").forEach((b) => { b.disabled = true; });
+  });
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    e.target.querySelectorAll?.("button[type=submit]").forEach((b) => { b.disabled = false; });
+    sync();
+  });
+  document.body.addEventListener("htmx:responseError", (e) => {
+    // Background polling stays quiet; an action the user took says that it failed.
+    if (e.detail.requestConfig.verb === "get" || e.detail.xhr.getResponseHeader("HX-Trigger")) return;
+    showToast("Something went wrong. Please try again.", "error");
+  });
+  document.body.addEventListener("toast", (e) => showToast(e.detail.message, e.detail.level));
+  // A create or delete finished: the dialog it came from has done its job.
+  document.body.addEventListener("customModelsChanged", () => {
+    document.querySelectorAll("dialog[open]").forEach((d) => d.close());
+  });
+})();
