@@ -35,6 +35,13 @@ class Persona:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Django's default hasher costs about a second per persona and per log-in;
+    # the tests are about the service, not password storage.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     # The manifest storage needs collectstatic; tests render pages without it.
     settings.STORAGES = {

@@ -7,13 +7,6 @@ from custom_models.models import CustomModel, Language, TrainingStatus
 from custom_models.services import custom_model_create, language_publish
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Django's default hasher costs about a second per persona and per log-in; these tests
-    # are about pages, not password storage.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def login() -> Callable[..., Client]:
     def login(persona, **client_kwargs) -> Client:
