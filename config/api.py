@@ -121,3 +121,18 @@ class ScopedThrottle(throttling.ScopedRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def throttle_check(request, scope: str) -> None:
+    """Count one request against a scope's rate, now; raise 429 if over it.
+
+    For limits that count only accepted operations (a training start), checked
+    by the service after its other checks rather than before the view runs.
+    """
+
+    class _View:
+        throttle_scopes = {request.method: scope}
+
+    throttle = ScopedThrottle()
+    if not throttle.allow_request(request, _View()):
+        raise exceptions.Throttled(wait=throttle.wait())

@@ -172,8 +172,15 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_EXPIRE = env_int("SIGNED_URL_SECONDS", 300)
     AWS_DEFAULT_ACL = None
 
-# Where base models live when a catalogue entry gives a relative path.
+# Where base models live when a catalogue entry gives a relative path, and
+# where trained custom models are packaged (same layout).
 MODELS_DIR = Path(env_str("MODELS_DIR", str(BASE_DIR / "models")))
+TRAINED_MODELS_DIR = Path(env_str("TRAINED_MODELS_DIR", str(VAR_DIR / "trained")))
+TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(VAR_DIR / "training")))
+# A run whose trainer shows no sign of life for this long is failed by the sweeper,
+# and so is a run still queued after TRAINING_QUEUE_TIMEOUT.
+TRAINING_HEARTBEAT_TIMEOUT = env_int("TRAINING_HEARTBEAT_TIMEOUT", 180)
+TRAINING_QUEUE_TIMEOUT = env_int("TRAINING_QUEUE_TIMEOUT", 6 * 3600)
 
 # Background work. Training gets its own, longer timeout per task; the cluster's
 # retry must stay longer than any task's timeout or a running task is handed out twice.

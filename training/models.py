@@ -1,14 +1,47 @@
-"""Training runs and their logs."""
+"""Training runs, their logs, and transcription jobs."""
 
+from django.conf import settings
 from django.db import models
 
-from custom_models.models import CustomModel
+from custom_models.models import CustomModel, Language
+from panel.models import Organisation
+
+
+class TrainingRun(models.Model):
+    """One accepted Train request, from the queue to Success or Failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    custom_model = models.ForeignKey(CustomModel, on_delete=models.CASCADE, related_name="training_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    skip_unmatched = models.BooleanField(default=False)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the trainer.")
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(null=True, blank=True, help_text="The training child process.")
+    error = models.TextField(blank=True)
+    metrics = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.custom_model} ({self.status})"
 
 
 class TrainingLogLine(models.Model):
     """One timestamped line of a model's training log, as `GET /{id}/log` shows it."""
 
     custom_model = models.ForeignKey(CustomModel, on_delete=models.CASCADE, related_name="log_lines")
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, null=True, blank=True, related_name="log_lines")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     stage = models.CharField(max_length=40, blank=True)
     level = models.CharField(max_length=10, default="info")
@@ -19,3 +52,36 @@ class TrainingLogLine(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.stage}] {self.message[:60]}"
+
+
+class TranscriptionJob(models.Model):
+    """A file to transcribe with a base language or a custom model, run on the cluster."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="transcription_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True)
+    custom_model = models.ForeignKey(CustomModel, on_delete=models.SET_NULL, null=True, blank=True)
+    model_label = models.CharField(max_length=255, help_text="What the job was asked to use, kept after deletion.")
+    filename = models.CharField(max_length=255)
+    media = models.FileField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    text = models.TextField(blank=True)
+    words = models.JSONField(default=list, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    processing_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

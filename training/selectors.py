@@ -1,14 +1,127 @@
+"""Reads for training and inference: logs, jobs, and which model directory serves a request."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
 from django.db.models import QuerySet
 
-from custom_models.models import CustomModel
-from training.models import TrainingLogLine
+from config.errors import ApplicationError
+from custom_models.models import BaseModel, CustomModel, Domain, Language, LanguagePublication, TrainingStatus
+from panel.models import Organisation
+from training.models import TrainingLogLine, TranscriptionJob
+
+CUSTOM_MODEL_NAME = re.compile(r"^custom_model_(\d+)$")
 
 
-def training_log_list(
-    *, model: CustomModel, after: int | None = None, limit: int = 1000
-) -> QuerySet[TrainingLogLine]:
+def training_log_list(*, model: CustomModel, after: int | None = None, limit: int = 1000) -> QuerySet[TrainingLogLine]:
     """A model's log lines in order; `after` resumes from the last line id a poller saw."""
     lines = TrainingLogLine.objects.filter(custom_model=model)
     if after is not None:
         lines = lines.filter(pk__gt=after)
     return lines.order_by("pk")[:limit]
+
+
+def model_path(path: str) -> Path:
+    """A catalogue path: absolute, or relative to MODELS_DIR."""
+    return Path(path) if Path(path).is_absolute() else Path(settings.MODELS_DIR) / path
+
+
+def trained_model_path(path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else Path(settings.TRAINED_MODELS_DIR) / path
+
+
+def base_model_dir(*, language: Language, domain: str = Domain.GENERAL) -> Path:
+    """The language's base for a domain; a domain without its own checkpoint falls back to general."""
+    bases = {b.domain: b for b in BaseModel.objects.filter(language=language)}
+    base = bases.get(domain) or bases.get(Domain.GENERAL)
+    if base is None:
+        raise ApplicationError(
+            f"No base model is installed for {language.name}.",
+            error_code="model_unavailable",
+            status=503,
+            details={"language": language.code},
+        )
+    return model_path(base.path)
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """What serves a transcription: one code path for base and custom models."""
+
+    path: Path
+    label: str
+    language: Language
+    custom_model: CustomModel | None = None
+
+
+def usable_custom_models(*, organisation: Organisation) -> QuerySet[CustomModel]:
+    """Custom models a transcription may use: Success, enabled, not deleted."""
+    return CustomModel.objects.alive().filter(
+        organisation=organisation, training_status=TrainingStatus.SUCCESS, enabled=True
+    )
+
+
+def stt_model_resolve(*, organisation: Organisation, language: str | None, model: str | None) -> ResolvedModel:
+    if model:
+        match = CUSTOM_MODEL_NAME.match(model.strip())
+        custom = (
+            CustomModel.objects.alive().filter(organisation=organisation, pk=int(match.group(1))).first()
+            if match
+            else None
+        )
+        if custom is None:
+            raise ApplicationError(
+                f"Custom model {model!r} not found.", error_code="MODEL_NOT_FOUND", status=404, details={"model": model}
+            )
+        if custom.training_status != TrainingStatus.SUCCESS:
+            raise ApplicationError(
+                f"Custom model {model!r} is not trained yet (status: {custom.training_status_label}).",
+                error_code="MODEL_NOT_READY",
+                status=409,
+            )
+        if not custom.enabled:
+            raise ApplicationError(
+                f"Custom model {model!r} is disabled: {custom.disabled_reason or 'no reason given'}",
+                error_code="MODEL_NOT_READY",
+                status=409,
+            )
+        if language and language != custom.language.code:
+            raise ApplicationError(
+                f"Custom model {model!r} is trained on {custom.language.code}, not {language}.",
+                error_code="invalid-language",
+                status=400,
+            )
+        return ResolvedModel(
+            path=trained_model_path(custom.model_path),
+            label=custom.stt_name,
+            language=custom.language,
+            custom_model=custom,
+        )
+    if not language:
+        raise ApplicationError(
+            "Send language=<code> or model=custom_model_<id>.",
+            error_code="INVALID_INPUT",
+            status=422,
+            details={"language": ["This field is required when no model is given."]},
+        )
+    language_obj = Language.objects.filter(code=language).first()
+    if language_obj is None:
+        raise ApplicationError("Invalid language", error_code="invalid-language", status=400)
+    if not LanguagePublication.objects.filter(language=language_obj, organisation=organisation).exists():
+        raise ApplicationError(
+            "The language is not published to your organization", error_code="language-not-published", status=403
+        )
+    return ResolvedModel(path=base_model_dir(language=language_obj), label=language_obj.code, language=language_obj)
+
+
+def transcription_job_get(*, organisation: Organisation, id: int) -> TranscriptionJob:
+    job = TranscriptionJob.objects.filter(organisation=organisation, pk=id).first()
+    if job is None:
+        raise ApplicationError(f"Transcription {id} not found.", error_code="JOB_NOT_FOUND", status=404)
+    return job
+
+
+def transcription_job_list(*, organisation: Organisation) -> QuerySet[TranscriptionJob]:
+    return TranscriptionJob.objects.filter(organisation=organisation).select_related("custom_model", "language")

@@ -1,8 +1,227 @@
-from custom_models.models import CustomModel
-from training.models import TrainingLogLine
+"""Writes for training: start a run, move it through its states, and never leave it stuck."""
+
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from config.errors import ApplicationError
+from custom_models.models import CustomModel, QuotaClaim, TrainingStatus
+from custom_models.quotas import claim_take
+from custom_models.services import require_automatic_training
+from datasets.selectors import dataset_validate
+from training.models import TrainingLogLine, TrainingRun
+
+logger = logging.getLogger(__name__)
 
 
 def training_log_write(
-    *, model: CustomModel, message: str, stage: str = "", level: str = "info"
+    *, model: CustomModel, message: str, stage: str = "", level: str = "info", run: TrainingRun | None = None
 ) -> TrainingLogLine:
-    return TrainingLogLine.objects.create(custom_model=model, message=message, stage=stage, level=level)
+    return TrainingLogLine.objects.create(custom_model=model, run=run, message=message, stage=stage, level=level)
+
+
+def training_run_start(
+    *, model: CustomModel, by=None, skip_unmatched: bool = False, throttle: Callable[[], None] | None = None
+) -> TrainingRun:
+    """Accept a Train request: checks in the spec's order, then queue it (status 2).
+
+    Order: plan feature, status, data, unmatched audio, training claim, rate limit.
+    The claim and the rate limit are taken last, so a refused request costs neither.
+    """
+    require_automatic_training(model.organisation)
+    if not model.can_train:
+        raise ApplicationError(
+            f"Model is not ready to run: training can start only from Not running or Failed "
+            f"(it is {model.training_status_label}).",
+            error_code="MODEL_NOT_READY",
+            status=409,
+            details={"training_status": model.training_status},
+        )
+    report = dataset_validate(model=model)
+    if not report.has_files or not report.has_transcript:
+        raise ApplicationError(
+            report.errors[0] if report.errors else "No data uploaded.",
+            error_code="no_data",
+            status=400,
+            details=report.as_dict(),
+        )
+    if report.errors:
+        raise ApplicationError(
+            report.errors[0], error_code="validation_failed", status=400, details=report.as_dict()
+        )
+    if report.unmatched_audio and not skip_unmatched:
+        raise ApplicationError(
+            f"{len(report.unmatched_audio)} audio file(s) have no transcript: {', '.join(report.unmatched_audio)}. "
+            'Send {"skip_unmatched": true} to train without them.',
+            error_code="unmatched_audio",
+            status=409,
+            details={"unmatched_audio": report.unmatched_audio},
+        )
+    with transaction.atomic():
+        # Lock the row: two Train clicks at once must not both start a run.
+        locked = CustomModel.objects.select_for_update().get(pk=model.pk)
+        if not locked.can_train or locked.deleted_at is not None:
+            raise ApplicationError("Model is not ready to run.", error_code="MODEL_NOT_READY", status=409)
+        claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.TRAINING, custom_model=model)
+        if throttle is not None:
+            throttle()
+        run = TrainingRun.objects.create(custom_model=model, skip_unmatched=skip_unmatched, started_by=by)
+        CustomModel.objects.filter(pk=model.pk).update(
+            training_status=TrainingStatus.PROVISIONING,
+            training_progress=0,
+            status_message="",
+            updated_at=timezone.now(),
+        )
+        training_log_write(
+            model=model,
+            run=run,
+            stage="queued",
+            message=f"Training accepted: {len(report.pairs)} pairs, {report.total_minutes} minutes"
+            + (f", {len(report.unmatched_audio)} unmatched audio skipped" if report.unmatched_audio else ""),
+        )
+        transaction.on_commit(
+            lambda: async_task(
+                "training.tasks.run_training",
+                run.pk,
+                task_name=f"train-model-{model.pk}-run-{run.pk}",
+                timeout=settings.TRAINING_TIMEOUT,
+            )
+        )
+    model.refresh_from_db()
+    return run
+
+
+def training_run_claim(*, run_id: int) -> TrainingRun | None:
+    """Take a queued run for this worker; None if another worker has it or it is gone."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
+            status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, hostname=socket.gethostname()
+        ):
+            return None
+        run = TrainingRun.objects.select_related("custom_model").get(pk=run_id)
+        moved = CustomModel.objects.filter(
+            pk=run.custom_model_id, training_status=TrainingStatus.PROVISIONING, deleted_at__isnull=True
+        ).update(training_status=TrainingStatus.RUNNING, training_progress=0, updated_at=now)
+        if not moved:
+            TrainingRun.objects.filter(pk=run_id).update(
+                status=TrainingRun.Status.FAILED, finished_at=now, error="The model was deleted or changed."
+            )
+            return None
+    training_log_write(model=run.custom_model, run=run, stage="start", message=f"Worker {run.hostname} started")
+    return run
+
+
+def training_heartbeat(*, run: TrainingRun, progress: int | None = None) -> bool:
+    """Record that the trainer is alive (and its progress). False if the run was stopped."""
+    now = timezone.now()
+    alive = TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(heartbeat_at=now)
+    if alive and progress is not None:
+        CustomModel.objects.filter(
+            pk=run.custom_model_id, training_status=TrainingStatus.RUNNING, deleted_at__isnull=True
+        ).update(training_progress=max(0, min(99, int(progress))))
+    return bool(alive) and not CustomModel.objects.filter(pk=run.custom_model_id, deleted_at__isnull=False).exists()
+
+
+def training_run_succeed(*, run: TrainingRun, metrics: dict, model_path: str) -> CustomModel:
+    """Success: take the hosting claim and enable the model, or keep it disabled with the reason."""
+    model = CustomModel.objects.get(pk=run.custom_model_id)
+    enabled, reason = True, ""
+    try:
+        claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.HOSTING, custom_model=model)
+    except ApplicationError as exc:
+        enabled, reason = False, f"{exc.message} ({exc.error_code})"
+    now = timezone.now()
+    with transaction.atomic():
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.SUCCEEDED, finished_at=now, metrics=metrics
+        )
+        CustomModel.objects.filter(pk=model.pk, deleted_at__isnull=True).update(
+            training_status=TrainingStatus.SUCCESS,
+            training_progress=100,
+            training_metrics=metrics,
+            model_path=model_path,
+            enabled=enabled,
+            disabled_reason=reason,
+            status_message="" if enabled else reason,
+            updated_at=now,
+        )
+    training_log_write(
+        model=model,
+        run=run,
+        stage="done",
+        level="info" if enabled else "warning",
+        message="Training succeeded; the model is enabled."
+        if enabled
+        else f"Training succeeded, but the model stays disabled: {reason}",
+    )
+    model.refresh_from_db()
+    return model
+
+
+def training_run_fail(*, run: TrainingRun, reason: str) -> None:
+    """Failed, with the reason in the log and the status message. The training claim is kept."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = TrainingRun.objects.filter(
+            pk=run.pk, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
+        ).update(status=TrainingRun.Status.FAILED, finished_at=now, error=reason)
+        if not updated:
+            return
+        CustomModel.objects.filter(
+            pk=run.custom_model_id, training_status__in=[TrainingStatus.PROVISIONING, TrainingStatus.RUNNING]
+        ).update(training_status=TrainingStatus.FAILED, status_message=reason, enabled=False, updated_at=now)
+    training_log_write(model=run.custom_model, run=run, stage="failed", level="error", message=reason)
+
+
+def training_runs_sweep() -> list[int]:
+    """Fail runs nobody is working on: a trainer silent past the heartbeat timeout, a run past
+    the training timeout, or one still queued past the queue timeout. Returns their ids."""
+    now = timezone.now()
+    swept = []
+    silent = TrainingRun.objects.filter(
+        status=TrainingRun.Status.RUNNING,
+        heartbeat_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
+    )
+    overdue = TrainingRun.objects.filter(
+        status=TrainingRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=settings.TRAINING_TIMEOUT)
+    )
+    stale_queue = TrainingRun.objects.filter(
+        status=TrainingRun.Status.QUEUED, created_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT)
+    )
+    reasons = [
+        (silent, "The training process stopped responding (worker or process killed)."),
+        (overdue, f"Training took longer than the {settings.TRAINING_TIMEOUT // 60}-minute limit."),
+        (stale_queue, "No worker picked up the training in time."),
+    ]
+    for runs, reason in reasons:
+        for run in runs.select_related("custom_model"):
+            training_process_stop(run=run)
+            training_run_fail(run=run, reason=reason)
+            swept.append(run.pk)
+    # A model left in 2 or 3 with no live run (e.g. its run row was lost) is failed too.
+    orphans = CustomModel.objects.filter(
+        training_status__in=[TrainingStatus.PROVISIONING, TrainingStatus.RUNNING],
+        updated_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
+    ).exclude(training_runs__status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
+    orphans.update(
+        training_status=TrainingStatus.FAILED, status_message="Training was interrupted.", updated_at=now
+    )
+    return swept
+
+
+def training_process_stop(*, run: TrainingRun) -> None:
+    """Kill the run's child process if it lives on this machine."""
+    if run.pid and run.hostname == socket.gethostname():
+        try:
+            os.killpg(run.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

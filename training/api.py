@@ -1,0 +1,88 @@
+"""Training and transcription endpoints of API v3."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import throttle_check
+from custom_models.api import CustomModelsView
+from custom_models.serializers import CustomModelOutput
+from datasets.services import stage_upload
+from panel.selectors import membership_for_request
+from training import inference, selectors, services
+
+
+class RunInput(serializers.Serializer):
+    skip_unmatched = serializers.BooleanField(default=False)
+
+
+class RunApi(CustomModelsView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=RunInput, responses={202: CustomModelOutput})
+    def post(self, request, id: int):
+        model = self.get_model(id)
+        data = RunInput(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        services.training_run_start(
+            model=model,
+            by=request.user,
+            skip_unmatched=data.validated_data["skip_unmatched"],
+            # Counted only once every other check has passed: a refused start costs nothing.
+            throttle=lambda: throttle_check(request, "training_start"),
+        )
+        model.refresh_from_db()
+        return Response(CustomModelOutput(model).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SttInput(serializers.Serializer):
+    audio_file = serializers.FileField()
+    language = serializers.CharField(required=False, allow_blank=True)
+    model = serializers.CharField(required=False, allow_blank=True)
+
+
+JOB_OUTPUT = inline_serializer(
+    "TranscriptionJob",
+    {
+        "id": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=["queued", "running", "done", "failed"]),
+        "text": serializers.CharField(),
+        "words": serializers.ListField(child=serializers.DictField()),
+        "duration": serializers.FloatField(allow_null=True),
+        "model": serializers.CharField(),
+        "error": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class SttApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+    throttle_scopes = {"POST": "data_upload"}
+
+    @extend_schema(request=SttInput, responses={202: JOB_OUTPUT})
+    def post(self, request):
+        data = SttInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["audio_file"]
+        job = inference.transcription_job_create(
+            organisation=membership_for_request(request).organisation,
+            source=stage_upload(upload),
+            filename=upload.name,
+            language=data.validated_data.get("language") or None,
+            model=data.validated_data.get("model") or None,
+            by=request.user,
+        )
+        return Response({"id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class SttDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scopes = {"GET": "status_check"}
+
+    @extend_schema(responses=JOB_OUTPUT)
+    def get(self, request, id: int):
+        job = selectors.transcription_job_get(organisation=membership_for_request(request).organisation, id=id)
+        return Response(inference.transcription_job_as_dict(job))

@@ -1,0 +1,102 @@
+"""Transcription: one service for `POST /api/v3/stt`, the panel and `manage.py transcribe`."""
+
+import uuid
+from pathlib import Path, PurePath
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from config.errors import ApplicationError
+from datasets.services import detect_kind, display_name
+from datasets.storage import local_copy
+from panel.models import Organisation
+from training import engine
+from training.models import TranscriptionJob
+from training.selectors import ResolvedModel, stt_model_resolve
+
+
+def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
+    """Run the engine on a local file with a resolved base or custom model."""
+    if not (resolved.path / "hyperparams.yaml").exists():
+        raise ApplicationError(
+            f"The model files for {resolved.label} are missing on this server.",
+            error_code="model_unavailable",
+            status=503,
+        )
+    return engine.transcribe(resolved.path, path)
+
+
+def transcription_job_create(
+    *, organisation: Organisation, source: Path, filename: str, language: str | None, model: str | None, by=None
+) -> TranscriptionJob:
+    """Accept a file for transcription and queue it; the staged source file is consumed."""
+    try:
+        name = display_name(filename)
+        detect_kind(name, "audio")  # refuses anything but audio and video
+        resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
+        storage_name = f"transcriptions/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
+        with open(source, "rb") as handle:
+            stored = default_storage.save(storage_name, File(handle, name=storage_name))
+    finally:
+        source.unlink(missing_ok=True)
+    with transaction.atomic():
+        job = TranscriptionJob.objects.create(
+            organisation=organisation,
+            created_by=by if by is not None and by.is_authenticated else None,
+            language=resolved.language,
+            custom_model=resolved.custom_model,
+            model_label=resolved.label,
+            filename=name,
+            media=stored,
+        )
+        transaction.on_commit(lambda: async_task("training.tasks.transcribe_job", job.pk, timeout=3600))
+    return job
+
+
+def transcription_job_run(*, job_id: int) -> str:
+    """Run a queued job on this worker (claimed once, so a retry cannot run it twice)."""
+    if not TranscriptionJob.objects.filter(pk=job_id, status=TranscriptionJob.Status.QUEUED).update(
+        status=TranscriptionJob.Status.RUNNING, started_at=timezone.now()
+    ):
+        return "not claimed"
+    job = TranscriptionJob.objects.select_related("organisation", "custom_model", "language").get(pk=job_id)
+    try:
+        # Resolve again: a model deleted or disabled since the request is refused now.
+        resolved = stt_model_resolve(
+            organisation=job.organisation,
+            language=job.language.code if job.custom_model_id is None and job.language else None,
+            model=job.model_label if job.model_label.startswith("custom_model_") else None,
+        )
+        with local_copy(job.media.name) as path:
+            result = transcribe_file(path=path, resolved=resolved)
+    except Exception as exc:  # any failure is the job's result, shown to the user
+        message = exc.message if isinstance(exc, ApplicationError) else f"Transcription failed: {exc}"
+        TranscriptionJob.objects.filter(pk=job_id).update(
+            status=TranscriptionJob.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        return "failed"
+    TranscriptionJob.objects.filter(pk=job_id).update(
+        status=TranscriptionJob.Status.DONE,
+        text=result["text"],
+        words=result["words"],
+        duration=result["duration"],
+        processing_seconds=result.get("processing_s"),
+        finished_at=timezone.now(),
+    )
+    return "done"
+
+
+def transcription_job_as_dict(job: TranscriptionJob) -> dict:
+    """The API's view of a job, also printed by `manage.py transcribe`."""
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "text": job.text,
+        "words": job.words,
+        "duration": job.duration,
+        "model": job.model_label,
+        "error": job.error or None,
+    }

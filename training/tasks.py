@@ -1,0 +1,74 @@
+"""Queue tasks (django-q2 calls them by dotted path). They take ids, never objects."""
+
+import logging
+import subprocess
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from custom_models.models import CustomModel
+from training import services
+from training.models import TrainingRun
+
+logger = logging.getLogger(__name__)
+POLL_SECONDS = 2.0
+
+
+def run_training(run_id: int) -> str:
+    """Claim a queued run and supervise its training child process.
+
+    The child (`manage.py run_training <id>`) does the work and records the
+    outcome itself; this parent kills it if the model is deleted or the run
+    overstays its timeout, and fails the run if the child dies without a word.
+    Running it twice is harmless: only one claim succeeds.
+    """
+    run = services.training_run_claim(run_id=run_id)
+    if run is None:
+        return "not claimed"
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "run_training", str(run.pk)]
+    # A session of its own, so the whole group (DataLoader workers included) can be killed.
+    child = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    TrainingRun.objects.filter(pk=run.pk).update(pid=child.pid)
+    run.pid = child.pid
+    tail: deque[str] = deque(maxlen=20)
+    import threading
+
+    reader = threading.Thread(target=lambda: [tail.append(line.rstrip()) for line in child.stdout], daemon=True)
+    reader.start()
+    deadline = time.monotonic() + settings.TRAINING_TIMEOUT
+    reason = ""
+    while child.poll() is None:
+        time.sleep(POLL_SECONDS)
+        close_old_connections()
+        if CustomModel.objects.filter(pk=run.custom_model_id, deleted_at__isnull=False).exists():
+            reason = "The model was deleted while training."
+        elif time.monotonic() > deadline:
+            reason = f"Training took longer than the {settings.TRAINING_TIMEOUT // 60}-minute limit."
+        if reason:
+            services.training_process_stop(run=run)
+            child.wait()
+            break
+    reader.join(timeout=5)
+    run.refresh_from_db()
+    if run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}:
+        last = next((line for line in reversed(tail) if line.strip()), "")
+        reason = reason or f"The training process exited with code {child.returncode}" + (f": {last}" if last else ".")
+        services.training_run_fail(run=run, reason=reason)
+    return run.status
+
+
+def sweep_training() -> list[int]:
+    return services.training_runs_sweep()
+
+
+def transcribe_job(job_id: int) -> str:
+    from training.inference import transcription_job_run
+
+    return transcription_job_run(job_id=job_id)
