@@ -234,7 +234,7 @@ def train(corpus_dir: Path, ckpt_dir: Path, budget_s: float, max_epochs: int = 1
     random.seed(0)
     corpus_dir, ckpt_dir = Path(corpus_dir), Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    train_rows = read_manifest(corpus_dir / "train.csv")
+    train_rows = [r for m in sorted(corpus_dir.glob("train*.csv")) for r in read_manifest(m)]
     dev_rows = read_manifest(corpus_dir / "dev.csv")
     log(f"train {len(train_rows)} utts {sum(r['duration'] for r in train_rows) / 3600:.2f} h")
     budget = TimeBudget(budget_s)
