@@ -115,6 +115,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # A file, not memory, so the integration tests' qcluster and trainer processes share it.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -155,6 +157,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024**3)
 TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
 SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 300)
+# The panel spec's floor for training data, in minutes of matched audio.
+DATASET_MIN_MINUTES = float(env_str("DATASET_MIN_MINUTES", "10"))
 
 # Storage: local files by default, S3 (or any S3-compatible endpoint) when a
 # bucket is named.

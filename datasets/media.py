@@ -96,3 +96,19 @@ def _tool_message(exc: "ffmpeg.Error") -> str:
     if ": " in detail and detail.startswith("/"):
         detail = detail.split(": ", 1)[1]  # drop the server-side path
     return f"not a readable audio or video file ({detail})"
+
+
+def to_wav(source: Path | str, target: Path | str) -> None:
+    """Decode any supported media to 16 kHz mono 16-bit WAV (for training and alignment)."""
+    require_ffmpeg()
+    try:
+        (
+            ffmpeg.input(_absolute(source))
+            .output(_absolute(target), vn=None, ac=1, ar=SAMPLE_RATE, acodec="pcm_s16le")
+            .global_args("-nostdin", "-loglevel", "error")
+            .overwrite_output()
+            .run(capture_stdout=True, capture_stderr=True)
+        )
+    except ffmpeg.Error as exc:
+        Path(target).unlink(missing_ok=True)
+        raise MediaError(_tool_message(exc)) from exc

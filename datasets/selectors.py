@@ -3,6 +3,7 @@
 import re
 from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from config.errors import ApplicationError
@@ -10,7 +11,6 @@ from custom_models.models import CustomModel
 from datasets.models import DatasetFile, Kind, Split
 
 MIN_PAIRS = 2
-MIN_MINUTES = 10
 MIN_FILES_WITHOUT_DURATIONS = 10
 RECOMMENDED_HOURS = 5
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -140,8 +140,6 @@ def dataset_validate(*, model: CustomModel) -> ValidationReport:
     report.unmatched_audio = [a.name for a in unmatched]
     report.warnings.extend(warnings)
 
-    report.errors.extend(f"Unsafe filename: '{f.name}'" for f in files if not is_safe_filename(f.name))
-
     durations = [p.audio.duration for p in pairs]
     known = all(d is not None for d in durations)
     total_seconds = sum(d for d in durations if d is not None)
@@ -151,15 +149,18 @@ def dataset_validate(*, model: CustomModel) -> ValidationReport:
             f"Dataset too small: at least {MIN_PAIRS} matched audio + transcript pairs are required "
             f"(found {len(pairs)})"
         )
-    if pairs and known and total_seconds < MIN_MINUTES * 60:
+    min_minutes = settings.DATASET_MIN_MINUTES
+    if pairs and known and total_seconds < min_minutes * 60:
         report.errors.append(
-            f"Need minimum {MIN_MINUTES} minutes total duration (found {total_seconds / 60:.1f} minutes)"
+            f"Need minimum {min_minutes:g} minutes total duration (found {total_seconds / 60:.1f} minutes)"
         )
     elif pairs and not known and len(pairs) < MIN_FILES_WITHOUT_DURATIONS:
         report.errors.append(
             f"Insufficient audio: at least {MIN_FILES_WITHOUT_DURATIONS} matched audio files are required "
             f"while durations are unknown (found {len(pairs)})"
         )
+
+    report.errors.extend(f"Unsafe filename: '{f.name}'" for f in files if not is_safe_filename(f.name))
 
     if total_seconds < RECOMMENDED_HOURS * 3600:
         report.warnings.append(

@@ -84,5 +84,7 @@ class SttDetailApi(APIView):
 
     @extend_schema(responses=JOB_OUTPUT)
     def get(self, request, id: int):
-        job = selectors.transcription_job_get(organisation=membership_for_request(request).organisation, id=id)
+        job = selectors.transcription_job_get(
+            organisation=membership_for_request(request).organisation, id=id
+        )
         return Response(inference.transcription_job_as_dict(job))

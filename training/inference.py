@@ -30,7 +30,13 @@ def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
 
 
 def transcription_job_create(
-    *, organisation: Organisation, source: Path, filename: str, language: str | None, model: str | None, by=None
+    *,
+    organisation: Organisation,
+    source: Path,
+    filename: str,
+    language: str | None,
+    model: str | None,
+    by=None,
 ) -> TranscriptionJob:
     """Accept a file for transcription and queue it; the staged source file is consumed."""
     try:

@@ -41,7 +41,9 @@ class TrainingLogLine(models.Model):
     """One timestamped line of a model's training log, as `GET /{id}/log` shows it."""
 
     custom_model = models.ForeignKey(CustomModel, on_delete=models.CASCADE, related_name="log_lines")
-    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, null=True, blank=True, related_name="log_lines")
+    run = models.ForeignKey(
+        TrainingRun, on_delete=models.CASCADE, null=True, blank=True, related_name="log_lines"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     stage = models.CharField(max_length=40, blank=True)
     level = models.CharField(max_length=10, default="info")
@@ -63,11 +65,15 @@ class TranscriptionJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="transcription_jobs")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="transcription_jobs"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True)
     custom_model = models.ForeignKey(CustomModel, on_delete=models.SET_NULL, null=True, blank=True)
-    model_label = models.CharField(max_length=255, help_text="What the job was asked to use, kept after deletion.")
+    model_label = models.CharField(
+        max_length=255, help_text="What the job was asked to use, kept after deletion."
+    )
     filename = models.CharField(max_length=255)
     media = models.FileField(max_length=500)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

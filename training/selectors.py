@@ -15,7 +15,9 @@ from training.models import TrainingLogLine, TranscriptionJob
 CUSTOM_MODEL_NAME = re.compile(r"^custom_model_(\d+)$")
 
 
-def training_log_list(*, model: CustomModel, after: int | None = None, limit: int = 1000) -> QuerySet[TrainingLogLine]:
+def training_log_list(
+    *, model: CustomModel, after: int | None = None, limit: int = 1000
+) -> QuerySet[TrainingLogLine]:
     """A model's log lines in order; `after` resumes from the last line id a poller saw."""
     lines = TrainingLogLine.objects.filter(custom_model=model)
     if after is not None:
@@ -63,7 +65,9 @@ def usable_custom_models(*, organisation: Organisation) -> QuerySet[CustomModel]
     )
 
 
-def stt_model_resolve(*, organisation: Organisation, language: str | None, model: str | None) -> ResolvedModel:
+def stt_model_resolve(
+    *, organisation: Organisation, language: str | None, model: str | None
+) -> ResolvedModel:
     if model:
         match = CUSTOM_MODEL_NAME.match(model.strip())
         custom = (
@@ -73,7 +77,10 @@ def stt_model_resolve(*, organisation: Organisation, language: str | None, model
         )
         if custom is None:
             raise ApplicationError(
-                f"Custom model {model!r} not found.", error_code="MODEL_NOT_FOUND", status=404, details={"model": model}
+                f"Custom model {model!r} not found.",
+                error_code="MODEL_NOT_FOUND",
+                status=404,
+                details={"model": model},
             )
         if custom.training_status != TrainingStatus.SUCCESS:
             raise ApplicationError(
@@ -111,9 +118,13 @@ def stt_model_resolve(*, organisation: Organisation, language: str | None, model
         raise ApplicationError("Invalid language", error_code="invalid-language", status=400)
     if not LanguagePublication.objects.filter(language=language_obj, organisation=organisation).exists():
         raise ApplicationError(
-            "The language is not published to your organization", error_code="language-not-published", status=403
+            "The language is not published to your organization",
+            error_code="language-not-published",
+            status=403,
         )
-    return ResolvedModel(path=base_model_dir(language=language_obj), label=language_obj.code, language=language_obj)
+    return ResolvedModel(
+        path=base_model_dir(language=language_obj), label=language_obj.code, language=language_obj
+    )
 
 
 def transcription_job_get(*, organisation: Organisation, id: int) -> TranscriptionJob:
@@ -124,4 +135,6 @@ def transcription_job_get(*, organisation: Organisation, id: int) -> Transcripti
 
 
 def transcription_job_list(*, organisation: Organisation) -> QuerySet[TranscriptionJob]:
-    return TranscriptionJob.objects.filter(organisation=organisation).select_related("custom_model", "language")
+    return TranscriptionJob.objects.filter(organisation=organisation).select_related(
+        "custom_model", "language"
+    )

@@ -1,5 +1,6 @@
 """Writes for training: start a run, move it through its states, and never leave it stuck."""
 
+import contextlib
 import logging
 import os
 import signal
@@ -25,7 +26,9 @@ logger = logging.getLogger(__name__)
 def training_log_write(
     *, model: CustomModel, message: str, stage: str = "", level: str = "info", run: TrainingRun | None = None
 ) -> TrainingLogLine:
-    return TrainingLogLine.objects.create(custom_model=model, run=run, message=message, stage=stage, level=level)
+    return TrainingLogLine.objects.create(
+        custom_model=model, run=run, message=message, stage=stage, level=level
+    )
 
 
 def training_run_start(
@@ -59,7 +62,8 @@ def training_run_start(
         )
     if report.unmatched_audio and not skip_unmatched:
         raise ApplicationError(
-            f"{len(report.unmatched_audio)} audio file(s) have no transcript: {', '.join(report.unmatched_audio)}. "
+            f"{len(report.unmatched_audio)} audio file(s) have no transcript: "
+            f"{', '.join(report.unmatched_audio)}. "
             'Send {"skip_unmatched": true} to train without them.',
             error_code="unmatched_audio",
             status=409,
@@ -116,7 +120,9 @@ def training_run_claim(*, run_id: int) -> TrainingRun | None:
                 status=TrainingRun.Status.FAILED, finished_at=now, error="The model was deleted or changed."
             )
             return None
-    training_log_write(model=run.custom_model, run=run, stage="start", message=f"Worker {run.hostname} started")
+    training_log_write(
+        model=run.custom_model, run=run, stage="start", message=f"Worker {run.hostname} started"
+    )
     return run
 
 
@@ -128,7 +134,10 @@ def training_heartbeat(*, run: TrainingRun, progress: int | None = None) -> bool
         CustomModel.objects.filter(
             pk=run.custom_model_id, training_status=TrainingStatus.RUNNING, deleted_at__isnull=True
         ).update(training_progress=max(0, min(99, int(progress))))
-    return bool(alive) and not CustomModel.objects.filter(pk=run.custom_model_id, deleted_at__isnull=False).exists()
+    return (
+        bool(alive)
+        and not CustomModel.objects.filter(pk=run.custom_model_id, deleted_at__isnull=False).exists()
+    )
 
 
 def training_run_succeed(*, run: TrainingRun, metrics: dict, model_path: str) -> CustomModel:
@@ -195,7 +204,8 @@ def training_runs_sweep() -> list[int]:
         status=TrainingRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=settings.TRAINING_TIMEOUT)
     )
     stale_queue = TrainingRun.objects.filter(
-        status=TrainingRun.Status.QUEUED, created_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT)
+        status=TrainingRun.Status.QUEUED,
+        created_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT),
     )
     reasons = [
         (silent, "The training process stopped responding (worker or process killed)."),
@@ -221,7 +231,5 @@ def training_runs_sweep() -> list[int]:
 def training_process_stop(*, run: TrainingRun) -> None:
     """Kill the run's child process if it lives on this machine."""
     if run.pid and run.hostname == socket.gethostname():
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(run.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass

@@ -40,7 +40,9 @@ def run_training(run_id: int) -> str:
     tail: deque[str] = deque(maxlen=20)
     import threading
 
-    reader = threading.Thread(target=lambda: [tail.append(line.rstrip()) for line in child.stdout], daemon=True)
+    reader = threading.Thread(
+        target=lambda: [tail.append(line.rstrip()) for line in child.stdout], daemon=True
+    )
     reader.start()
     deadline = time.monotonic() + settings.TRAINING_TIMEOUT
     reason = ""
@@ -59,7 +61,9 @@ def run_training(run_id: int) -> str:
     run.refresh_from_db()
     if run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}:
         last = next((line for line in reversed(tail) if line.strip()), "")
-        reason = reason or f"The training process exited with code {child.returncode}" + (f": {last}" if last else ".")
+        reason = reason or f"The training process exited with code {child.returncode}" + (
+            f": {last}" if last else "."
+        )
         services.training_run_fail(run=run, reason=reason)
     return run.status
 

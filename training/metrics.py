@@ -1,0 +1,48 @@
+"""Word and character error rates as the API reports them."""
+
+import re
+
+import jiwer
+
+NORMALISER = "lower-case, punctuation stripped, whitespace collapsed"
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"[^\w\s']", " ", text)
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
+    """WER and CER in percent, on normalised text."""
+    refs = [normalise(r) for r in references]
+    hyps = [normalise(h) for h in hypotheses]
+    keep = [i for i, r in enumerate(refs) if r]
+    if not keep:
+        raise ValueError("no reference text to score")
+    refs, hyps = [refs[i] for i in keep], [hyps[i] for i in keep]
+    return round(jiwer.wer(refs, hyps) * 100, 2), round(jiwer.cer(refs, hyps) * 100, 2)
+
+
+def training_metrics(
+    *,
+    references: list[str],
+    base_hypotheses: list[str],
+    custom_hypotheses: list[str],
+    training_seconds: float,
+) -> dict:
+    """The API's `training_metrics`: test-split WER/CER, relative gain over the base, hours."""
+    base_wer, base_cer = error_rates(references, base_hypotheses)
+    wer, cer = error_rates(references, custom_hypotheses)
+    improvement = (base_wer - wer) / base_wer * 100 if base_wer > 0 else 0.0
+    return {
+        "word_error_rate": wer,
+        "character_error_rate": cer,
+        "accuracy_improvement": round(improvement, 2),
+        "training_hours": round(training_seconds / 3600, 3),
+        "base_word_error_rate": base_wer,
+        "base_character_error_rate": base_cer,
+        "test_utterances": len(references),
+        "normaliser": NORMALISER,
+    }

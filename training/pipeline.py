@@ -1,0 +1,181 @@
+"""One training run, start to finish, as the child process `manage.py run_training` runs it.
+
+Stages and their share of the progress bar: prepare 0-10, evaluate the base
+10-15, fine-tune 15-85, adapt the language model 85-90, package and evaluate
+the custom model 90-99. A heartbeat thread writes progress every few seconds.
+"""
+
+import hashlib
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from custom_models.models import CustomModel
+from datasets.selectors import dataset_pairs
+from training import metrics
+from training.models import TrainingRun
+from training.prepare import PreparedData, prepare
+from training.selectors import base_model_dir
+from training.services import training_heartbeat, training_log_write, training_run_fail, training_run_succeed
+
+HEARTBEAT_SECONDS = 5
+VALID_SHARE = 0.1
+
+
+class Reporter:
+    """Progress, log lines and the stop signal of one run."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        self.run = run
+        self.model = run.custom_model
+        self.progress = 0.0
+        self.stage = "prepare"
+        self.stopped = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self) -> "Reporter":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        while not self._done.wait(HEARTBEAT_SECONDS):
+            try:
+                if not training_heartbeat(run=self.run, progress=round(self.progress)):
+                    self.stopped = True
+            finally:
+                close_old_connections()
+
+    def log(self, message: str, level: str = "info") -> None:
+        training_log_write(model=self.model, run=self.run, stage=self.stage, message=message, level=level)
+
+    def enter(self, stage: str, progress: float) -> None:
+        self.stage, self.progress = stage, progress
+
+
+def run(run_id: int) -> bool:
+    run_ = TrainingRun.objects.select_related("custom_model__language", "custom_model__organisation").get(
+        pk=run_id
+    )
+    if run_.status != TrainingRun.Status.RUNNING:
+        return False
+    work_dir = Path(settings.TRAINING_WORK_DIR) / f"run-{run_.pk}"
+    with Reporter(run_) as reporter:
+        try:
+            _train(run_, reporter, work_dir)
+            return True
+        except Exception as exc:
+            reason = f"{reporter.stage}: {exc}" if not reporter.stopped else "Training was stopped."
+            training_run_fail(run=run_, reason=reason)
+            raise
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
+    from training.engine import align
+    from training.engine import finetune as ft
+
+    model: CustomModel = run_.custom_model
+    started = time.time()
+    base_dir = base_model_dir(language=model.language, domain=model.base_model)
+    labels, _ = ft.label_set(base_dir)
+
+    reporter.enter("prepare", 1)
+    pairs, unmatched, _ = dataset_pairs(model=model)
+    if unmatched:
+        reporter.log(
+            f"Skipping {len(unmatched)} unmatched audio file(s): {', '.join(a.name for a in unmatched)}"
+        )
+    data = prepare(
+        pairs=pairs,
+        work_dir=work_dir,
+        normalise=lambda text: ft.normalise_for_labels(text, labels),
+        align=lambda wav, text: align(base_dir, wav, text)["words"],
+        log=reporter.log,
+    )
+    for warning in data.warnings:
+        reporter.log(warning, level="warning")
+    if not data.train or not data.test:
+        raise RuntimeError("not enough segments to train and test: add more matched audio and transcripts")
+    train_rows, valid_rows = _validation_split(data.train)
+    reporter.log(
+        f"{len(data.train)} training segments ({PreparedData.seconds(data.train) / 60:.1f} min), "
+        f"{len(data.test)} test segments ({PreparedData.seconds(data.test) / 60:.1f} min"
+        + (", a 20% hold-out" if data.held_out else ", the uploaded test split")
+        + ")"
+    )
+
+    reporter.enter("evaluate-base", 10)
+    references = [r["text"] for r in data.test]
+    base_hyps = ft.recognise(base_dir, [r["wav"] for r in data.test])
+    base_wer, _ = metrics.error_rates(references, base_hyps)
+    reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
+
+    reporter.enter("train", 15)
+
+    def on_progress(fraction: float) -> bool:
+        reporter.progress = 15 + 70 * fraction
+        return not reporter.stopped
+
+    result = ft.finetune(base_dir, train_rows, valid_rows, log=reporter.log, on_progress=on_progress)
+    reporter.log(f"best epoch {result['best_epoch']} (valid WER {result['best_valid_wer']:.1%})")
+
+    reporter.enter("language-model", 85)
+    out_dir = Path(settings.TRAINED_MODELS_DIR) / str(model.pk) / f"run-{run_.pk}"
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    lm_info = ft.adapt_lm(base_dir, out_dir, [r["text"] for r in data.train])
+    reporter.log(
+        f"language model adapted: {lm_info['lexicon_words']} words, "
+        f"{lm_info['domain_sentences']} domain sentences"
+    )
+
+    reporter.enter("evaluate", 90)
+    ft.package(
+        base_dir,
+        out_dir,
+        result["state"],
+        {
+            "name": model.stt_name,
+            "base": str(base_dir),
+            "fine_tuned": {k: v for k, v in result.items() if k != "state"},
+        },
+    )
+    custom_hyps = ft.recognise(out_dir, [r["wav"] for r in data.test])
+    scores = metrics.training_metrics(
+        references=references,
+        base_hypotheses=base_hyps,
+        custom_hypotheses=custom_hyps,
+        training_seconds=PreparedData.seconds(data.train),
+    )
+    scores["wall_seconds"] = round(time.time() - started, 1)
+    reporter.log(
+        f"custom model WER {scores['word_error_rate']:.1f}% (base {scores['base_word_error_rate']:.1f}%), "
+        f"CER {scores['character_error_rate']:.1f}%, improvement {scores['accuracy_improvement']:.1f}%"
+    )
+    reporter.enter("done", 99)
+    training_run_succeed(
+        run=run_, metrics=scores, model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR))
+    )
+
+
+def _validation_split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A deterministic 10 % of the training segments picks the best epoch.
+
+    Tiny sets validate on themselves."""
+    if len(rows) < 10:
+        return rows, rows
+    ranked = sorted(rows, key=lambda r: hashlib.sha1(r["wav"].rsplit("/", 1)[-1].encode()).hexdigest())
+    count = max(1, round(len(rows) * VALID_SHARE))
+    valid = {r["wav"] for r in ranked[:count]}
+    return [r for r in rows if r["wav"] not in valid], [r for r in rows if r["wav"] in valid]
