@@ -15,14 +15,14 @@ def normalise(text: str) -> str:
 
 
 def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
-    """WER and CER in percent, on normalised text."""
+    """WER and CER in percent, on normalised text (unrounded)."""
     refs = [normalise(r) for r in references]
     hyps = [normalise(h) for h in hypotheses]
     keep = [i for i, r in enumerate(refs) if r]
     if not keep:
         raise ValueError("no reference text to score")
     refs, hyps = [refs[i] for i in keep], [hyps[i] for i in keep]
-    return round(jiwer.wer(refs, hyps) * 100, 2), round(jiwer.cer(refs, hyps) * 100, 2)
+    return jiwer.wer(refs, hyps) * 100, jiwer.cer(refs, hyps) * 100
 
 
 def training_metrics(
@@ -37,12 +37,12 @@ def training_metrics(
     wer, cer = error_rates(references, custom_hypotheses)
     improvement = (base_wer - wer) / base_wer * 100 if base_wer > 0 else 0.0
     return {
-        "word_error_rate": wer,
-        "character_error_rate": cer,
+        "word_error_rate": round(wer, 2),
+        "character_error_rate": round(cer, 2),
         "accuracy_improvement": round(improvement, 2),
         "training_hours": round(training_seconds / 3600, 3),
-        "base_word_error_rate": base_wer,
-        "base_character_error_rate": base_cer,
+        "base_word_error_rate": round(base_wer, 2),
+        "base_character_error_rate": round(base_cer, 2),
         "test_utterances": len(references),
         "normaliser": NORMALISER,
     }

@@ -1,0 +1,75 @@
+"""The worker's supervision of the training child: a killed child or a deleted model never
+leaves a model in Running."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from custom_models.models import TrainingStatus
+from custom_models.services import custom_model_create
+from tests.training.test_lifecycle import upload_pairs, wait_for
+from training import tasks
+from training.models import TrainingRun
+from training.services import training_run_start
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def started(transactional_db, owner, tiny_base, tmp_path, settings, monkeypatch):
+    """A queued run whose child process will see this test's database and files."""
+    settings.DATASET_MIN_MINUTES = 0.5
+    for name, value in {
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TRAINED_MODELS_DIR": str(tmp_path / "trained"),
+        "TRAINING_WORK_DIR": str(tmp_path / "work"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    model = custom_model_create(organisation=owner.organisation, name="Cardiology", language="en")
+    upload_pairs(model, tmp_path)
+    run = training_run_start(model=model)
+    worker = threading.Thread(target=tasks.run_training, args=(run.pk,))
+    worker.start()
+    yield model, run, worker
+    worker.join(timeout=60)
+
+
+def child_pid(run) -> int:
+    return wait_for(lambda: TrainingRun.objects.get(pk=run.pk).pid, 30, "the child to start")
+
+
+def test_a_killed_child_ends_failed_with_the_reason(started):
+    model, run, worker = started
+    os.killpg(child_pid(run), signal.SIGKILL)
+    worker.join(timeout=30)
+    model.refresh_from_db()
+    assert model.training_status == TrainingStatus.FAILED
+    assert "exited with code -9" in model.status_message
+    assert TrainingRun.objects.get(pk=run.pk).status == "failed"
+
+
+def test_deleting_a_training_model_stops_its_child(started, owner):
+    model, run, worker = started
+    pid = child_pid(run)
+    assert owner.client().delete(f"/api/v3/custom_models/{model.pk}").status_code == 204
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+    run.refresh_from_db()
+    assert run.status == "failed" and "deleted" in run.error
+
+
+def test_running_the_task_twice_trains_once(started):
+    model, run, worker = started
+    tasks.run_training(run.pk)  # the queue handing the same task out again
+    worker.join(timeout=60)
+    starts = model.log_lines.filter(stage="start").count()
+    assert starts == 1
+    assert TrainingRun.objects.get(pk=run.pk).status == "succeeded"
