@@ -223,6 +223,8 @@ REST_FRAMEWORK = {
         "data_upload": env_str("THROTTLE_DATA_UPLOAD", "50/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `?format=vtt|srt` names a subtitle format in this API, not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {

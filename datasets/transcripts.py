@@ -203,3 +203,24 @@ def parse_transcript(name: str, data: bytes) -> list[Segment] | str | list[Manif
     if extension == ".jsonl":
         return parse_manifest(text)
     raise TranscriptError(f"unsupported transcript type {extension!r}")
+
+
+def format_timestamp(seconds: float, separator: str = ".") -> str:
+    millis = round(max(0.0, seconds) * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def format_vtt(segments: list[Segment]) -> str:
+    cues = [f"{format_timestamp(s.start)} --> {format_timestamp(s.end)}\n{s.text}" for s in segments]
+    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
+
+
+def format_srt(segments: list[Segment]) -> str:
+    cues = [
+        f"{n}\n{format_timestamp(s.start, ',')} --> {format_timestamp(s.end, ',')}\n{s.text}"
+        for n, s in enumerate(segments, start=1)
+    ]
+    return "\n\n".join(cues) + "\n"

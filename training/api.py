@@ -1,5 +1,8 @@
-"""Training and transcription endpoints of API v3."""
+"""Training, transcription and alignment endpoints of API v3."""
 
+from pathlib import PurePath
+
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -11,7 +14,7 @@ from custom_models.api import CustomModelsView
 from custom_models.serializers import CustomModelOutput
 from datasets.services import stage_upload
 from panel.selectors import membership_for_request
-from training import inference, selectors, services
+from training import alignment, inference, selectors, services
 
 
 class RunInput(serializers.Serializer):
@@ -88,3 +91,53 @@ class SttDetailApi(APIView):
             organisation=membership_for_request(request).organisation, id=id
         )
         return Response(inference.transcription_job_as_dict(job))
+
+
+class AlignmentInput(serializers.Serializer):
+    audio_file = serializers.FileField()
+    transcript_file = serializers.FileField()
+    language = serializers.CharField(required=False, allow_blank=True)
+    model = serializers.CharField(required=False, allow_blank=True)
+
+
+class AlignmentApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+    throttle_scopes = {"POST": "data_upload"}
+
+    @extend_schema(request=AlignmentInput, responses={202: JOB_OUTPUT})
+    def post(self, request):
+        data = AlignmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["audio_file"]
+        job = alignment.alignment_job_create(
+            organisation=membership_for_request(request).organisation,
+            source=stage_upload(upload),
+            filename=upload.name,
+            transcript=data.validated_data["transcript_file"].read(),
+            language=data.validated_data.get("language") or None,
+            model=data.validated_data.get("model") or None,
+            by=request.user,
+        )
+        return Response({"id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class AlignmentDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scopes = {"GET": "status_check"}
+
+    def get(self, request, id: int):
+        job = selectors.alignment_job_get(organisation=membership_for_request(request).organisation, id=id)
+        return Response(alignment.alignment_job_as_dict(job))
+
+
+class AlignmentDownloadApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request, id: int):
+        job = selectors.alignment_job_get(organisation=membership_for_request(request).organisation, id=id)
+        format = request.query_params.get("format", "vtt").lower()
+        body = alignment.alignment_subtitles(job=job, format=format)
+        response = HttpResponse(body, content_type="text/vtt" if format == "vtt" else "application/x-subrip")
+        response["Content-Disposition"] = f'attachment; filename="{PurePath(job.filename).stem}.{format}"'
+        return response

@@ -91,3 +91,36 @@ class TranscriptionJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class AlignmentJob(models.Model):
+    """Force alignment: an untimed transcript (one cue per line) timed against its audio."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alignment_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True)
+    custom_model = models.ForeignKey(CustomModel, on_delete=models.SET_NULL, null=True, blank=True)
+    model_label = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255)
+    media = models.FileField(max_length=500)
+    lines = models.JSONField(default=list, help_text="The transcript's non-empty lines, in order.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    segments = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"alignment of {self.filename} ({self.status})"

@@ -138,3 +138,12 @@ def transcription_job_list(*, organisation: Organisation) -> QuerySet[Transcript
     return TranscriptionJob.objects.filter(organisation=organisation).select_related(
         "custom_model", "language"
     )
+
+
+def alignment_job_get(*, organisation: Organisation, id: int):
+    from training.models import AlignmentJob
+
+    job = AlignmentJob.objects.filter(organisation=organisation, pk=id).first()
+    if job is None:
+        raise ApplicationError(f"Alignment {id} not found.", error_code="JOB_NOT_FOUND", status=404)
+    return job

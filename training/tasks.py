@@ -76,3 +76,9 @@ def transcribe_job(job_id: int) -> str:
     from training.inference import transcription_job_run
 
     return transcription_job_run(job_id=job_id)
+
+
+def align_job(job_id: int) -> str:
+    from training.alignment import alignment_job_run
+
+    return alignment_job_run(job_id=job_id)

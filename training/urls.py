@@ -6,4 +6,11 @@ urlpatterns = [
     re_path(r"^custom_models/(?P<id>[0-9]+)/run/?$", api.RunApi.as_view(), name="custom-model-run"),
     re_path(r"^stt/?$", api.SttApi.as_view(), name="stt"),
     re_path(r"^stt/(?P<id>[0-9]+)/?$", api.SttDetailApi.as_view(), name="stt-detail"),
+    re_path(r"^alignments/?$", api.AlignmentApi.as_view(), name="alignments"),
+    re_path(r"^alignments/(?P<id>[0-9]+)/?$", api.AlignmentDetailApi.as_view(), name="alignment-detail"),
+    re_path(
+        r"^alignments/(?P<id>[0-9]+)/download/?$",
+        api.AlignmentDownloadApi.as_view(),
+        name="alignment-download",
+    ),
 ]

@@ -1,0 +1,167 @@
+"""Force alignment jobs: time an untimed transcript against its audio, one cue per line."""
+
+import tempfile
+import uuid
+from pathlib import Path, PurePath
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from config.errors import ApplicationError
+from custom_models.models import CustomModel
+from datasets import media
+from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name, staging_path
+from datasets.storage import local_copy
+from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
+from panel.models import Organisation
+from training.models import AlignmentJob
+from training.selectors import stt_model_resolve
+
+# Below this mean confidence the text is not what was said: refuse rather than return garbage.
+MISMATCH_CONFIDENCE = 0.15
+MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024
+
+
+def transcript_lines(data: bytes) -> list[str]:
+    if len(data) > MAX_TRANSCRIPT_BYTES:
+        raise ApplicationError(
+            "The transcript may be at most 10 MB.", error_code="invalid_transcript", status=400
+        )
+    try:
+        text = decode_text(data)
+    except TranscriptError as exc:
+        raise ApplicationError(f"transcript: {exc}", error_code="invalid_transcript", status=400) from exc
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ApplicationError("The transcript is empty.", error_code="invalid_transcript", status=400)
+    return lines
+
+
+def alignment_job_create(
+    *,
+    organisation: Organisation,
+    source: Path,
+    filename: str,
+    transcript: bytes,
+    language: str | None,
+    model: str | None,
+    by=None,
+) -> AlignmentJob:
+    """Accept audio plus a plain-text transcript and queue the alignment; the staged source is consumed."""
+    try:
+        name = display_name(filename)
+        detect_kind(name, "audio")
+        lines = transcript_lines(transcript)
+        resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
+        storage_name = f"alignments/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
+        with open(source, "rb") as handle:
+            stored = default_storage.save(storage_name, File(handle, name=storage_name))
+    finally:
+        source.unlink(missing_ok=True)
+    with transaction.atomic():
+        job = AlignmentJob.objects.create(
+            organisation=organisation,
+            created_by=by if by is not None and by.is_authenticated else None,
+            language=resolved.language,
+            custom_model=resolved.custom_model,
+            model_label=resolved.label,
+            filename=name,
+            media=stored,
+            lines=lines,
+        )
+        transaction.on_commit(lambda: async_task("training.tasks.align_job", job.pk, timeout=3 * 3600))
+    return job
+
+
+def alignment_job_run(*, job_id: int) -> str:
+    from training.engine import alignment as engine_alignment
+
+    if not AlignmentJob.objects.filter(pk=job_id, status=AlignmentJob.Status.QUEUED).update(
+        status=AlignmentJob.Status.RUNNING, started_at=timezone.now()
+    ):
+        return "not claimed"
+    job = AlignmentJob.objects.select_related("organisation", "language").get(pk=job_id)
+    try:
+        resolved = stt_model_resolve(
+            organisation=job.organisation,
+            language=job.language.code if job.custom_model_id is None and job.language else None,
+            model=job.model_label if job.model_label.startswith("custom_model_") else None,
+        )
+        with local_copy(job.media.name) as path, tempfile.TemporaryDirectory(prefix="align-") as folder:
+            wav = Path(folder) / "audio.wav"
+            try:
+                media.to_wav(path, wav)
+            except media.MediaError as exc:
+                raise ApplicationError(f"'{job.filename}': {exc}", error_code="invalid_media") from exc
+            result = engine_alignment.align_lines(resolved.path, wav, job.lines)
+        placed = [s for s in result["segments"] if s["start"] is not None]
+        mean = sum(s["confidence"] for s in result["segments"]) / len(result["segments"])
+        if not placed or mean < MISMATCH_CONFIDENCE:
+            raise ApplicationError(
+                f"The transcript does not match the audio (mean confidence {mean:.2f}); "
+                "check that they belong together.",
+                error_code="alignment_mismatch",
+            )
+    except Exception as exc:  # any failure is the job's result, shown to the user
+        message = exc.message if isinstance(exc, ApplicationError) else f"Alignment failed: {exc}"
+        AlignmentJob.objects.filter(pk=job_id).update(
+            status=AlignmentJob.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        return "failed"
+    AlignmentJob.objects.filter(pk=job_id).update(
+        status=AlignmentJob.Status.DONE,
+        segments=result["segments"],
+        warnings=result["warnings"],
+        duration=result["duration"],
+        finished_at=timezone.now(),
+    )
+    return "done"
+
+
+def alignment_subtitles(*, job: AlignmentJob, format: str) -> str:
+    """The aligned transcript as VTT or SRT; lines that could not be placed are left out."""
+    if job.status != AlignmentJob.Status.DONE:
+        raise ApplicationError(
+            f"The alignment is {job.status}, not done.", error_code="alignment_not_ready", status=409
+        )
+    segments = [Segment(s["start"], s["end"], s["text"]) for s in job.segments if s["start"] is not None]
+    if format == "vtt":
+        return format_vtt(segments)
+    if format == "srt":
+        return format_srt(segments)
+    raise ApplicationError("format must be vtt or srt.", error_code="INVALID_INPUT", status=422)
+
+
+def alignment_job_add_to_model(*, job: AlignmentJob, model: CustomModel, by=None) -> list[IngestResult]:
+    """Add the audio and its new VTT to a custom model's datasets, as a pair."""
+    stem = PurePath(job.filename).stem
+    vtt = staging_path().with_suffix(".vtt")
+    vtt.write_text(alignment_subtitles(job=job, format="vtt"))
+    results = [
+        dataset_file_ingest(
+            model=model, source=vtt, filename=f"{stem}.vtt", declared_type="transcript", by=by
+        )
+    ]
+    audio = staging_path()
+    with default_storage.open(job.media.name, "rb") as source, open(audio, "wb") as out:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            out.write(chunk)
+    results.append(
+        dataset_file_ingest(model=model, source=audio, filename=job.filename, declared_type="audio", by=by)
+    )
+    return results
+
+
+def alignment_job_as_dict(job: AlignmentJob) -> dict:
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "segments": job.segments,
+        "warnings": job.warnings,
+        "duration": job.duration,
+        "model": job.model_label,
+        "error": job.error or None,
+    }
