@@ -26,7 +26,22 @@ VOICES = [
     "en-us+shelby", "en-us+Marco", "en-us+Diogo", "en-us+Gene2", "en-us+klatt4",
 ]  # fmt: skip
 
-DRUGS = ["apixaban", "rivaroxaban", "warfarin", "metoprolol", "bisoprolol", "amiodarone", "atorvastatin", "clopidogrel", "ticagrelor", "furosemide", "spironolactone", "digoxin", "ramipril", "sacubitril"]
+DRUGS = [
+    "apixaban",
+    "rivaroxaban",
+    "warfarin",
+    "metoprolol",
+    "bisoprolol",
+    "amiodarone",
+    "atorvastatin",
+    "clopidogrel",
+    "ticagrelor",
+    "furosemide",
+    "spironolactone",
+    "digoxin",
+    "ramipril",
+    "sacubitril",
+]
 FINDINGS = [
     "atrial fibrillation", "atrial flutter", "ventricular tachycardia", "sinus bradycardia",
     "mitral regurgitation", "aortic stenosis", "tricuspid regurgitation", "pericardial effusion",
