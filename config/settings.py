@@ -200,6 +200,11 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "poll": 1,
 }
+# Training can have a queue of its own, served by `Q_CLUSTER_NAME=<queue> manage.py qcluster`
+# on GPU machines; empty means the default cluster trains too.
+TRAINING_QUEUE = env_str("TRAINING_QUEUE")
+if TRAINING_QUEUE:
+    Q_CLUSTER["ALT_CLUSTERS"] = {TRAINING_QUEUE: {"workers": env_int("TRAINING_WORKERS", 1)}}
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -97,6 +97,7 @@ def training_run_start(
                 run.pk,
                 task_name=f"train-model-{model.pk}-run-{run.pk}",
                 timeout=settings.TRAINING_TIMEOUT,
+                cluster=settings.TRAINING_QUEUE or None,
             )
         )
     model.refresh_from_db()

@@ -123,3 +123,11 @@ def test_refused_starts_do_not_use_up_the_rate_limit(owner, model):
 def test_outsider_gets_404(outsider, model):
     add_pairs(model, 3, 240)
     assert_error(run(outsider, model), 404, "MODEL_NOT_FOUND")
+
+
+def test_training_can_have_a_queue_of_its_own(owner, model, settings, django_capture_on_commit_callbacks):
+    settings.TRAINING_QUEUE = "gpu"
+    add_pairs(model, 3, 240)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(owner, model).status_code == 202
+    assert list(OrmQ.objects.values_list("key", flat=True)) == ["gpu"]
