@@ -81,7 +81,7 @@ def run(run_id: int) -> bool:
 
 
 def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
-    from training.engine import align
+    from training.engine import alignment
     from training.engine import finetune as ft
 
     model: CustomModel = run_.custom_model
@@ -99,7 +99,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         pairs=pairs,
         work_dir=work_dir,
         normalise=lambda text: ft.normalise_for_labels(text, labels),
-        align=lambda wav, text: align(base_dir, wav, text)["words"],
+        align=lambda wav, text: _aligned_words(alignment, base_dir, wav, text),
         log=reporter.log,
     )
     for warning in data.warnings:
@@ -167,6 +167,13 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
     training_run_succeed(
         run=run_, metrics=scores, model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR))
     )
+
+
+def _aligned_words(alignment, base_dir, wav, text: str) -> list[dict]:
+    """Word timings of a long TXT-paired recording, from the base model (bounded memory)."""
+    words = text.split()
+    timings, _ = alignment.align_words(base_dir, wav, words)
+    return [{"word": w, **t} for w, t in zip(words, timings, strict=True) if t is not None]
 
 
 def _validation_split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
