@@ -1,0 +1,100 @@
+"""Shared pieces of the benchmarks: a scratch environment and a production server in it."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def scratch_env(folder: Path, **extra: str) -> dict:
+    """Environment for processes that share one scratch database and media folder."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"VAR_DIR": str(folder), "DJANGO_SETTINGS_MODULE": "config.settings", **extra})
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def prepare(env: dict) -> dict:
+    """Migrate and seed; returns the demo API keys."""
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "createcachetable")
+    return json.loads(manage(env, "seed_demo").strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the project's production config, as `make run` starts it."""
+
+    def __init__(self, env: dict, workers: int = 2, settings: str | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(env, WEB_WORKERS=str(workers))
+        if settings:
+            env["DJANGO_SETTINGS_MODULE"] = settings
+        command = [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi:application"]
+        command += ["--config", "scripts/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--access-logfile", "/dev/null"]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def __enter__(self) -> "Server":
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/accounts/login/", timeout=10)
+                return self
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise RuntimeError("the server did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+class Worker:
+    """A `manage.py qcluster` in the scratch environment."""
+
+    def __init__(self, env: dict) -> None:
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        os.killpg(self.process.pid, 15)
+        self.process.wait(timeout=30)
+
+
+def scratch_folder(prefix: str) -> tempfile.TemporaryDirectory:
+    (ROOT / "var").mkdir(exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=ROOT / "var")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
