@@ -26,3 +26,7 @@ $(STAMP): requirements.txt
 
 lint: setup
 	$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .
+
+# Benchmarks write bench/results.json; QUICK=1 shrinks every workload.
+bench: setup
+	$(VENV)/bin/python bench/run.py $(if $(QUICK),--quick,)

@@ -1,0 +1,112 @@
+"""Inference: real-time factor of POST /api/v3/stt against calling the engine directly.
+
+    .venv/bin/python bench/inference.py [--minutes 10] [--long-minutes 30]
+
+Both transcribe the same recording with the same base model in the same run:
+the API through the production server and a qcluster worker (upload, queue,
+transcription, polling), the engine in this process. Target: the API's speed
+is at least 0.9 of the engine's. A separate process then transcribes a long
+recording and reports its RTF and peak RSS (chunking keeps memory bounded).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import PYTHON, Server, Worker, prepare, scratch_env, scratch_folder  # noqa: E402
+
+LONG = """
+import json, resource, sys, time
+from training import engine
+started = time.perf_counter()
+result = engine.transcribe(sys.argv[1], sys.argv[2])
+print(json.dumps({"wall_s": time.perf_counter() - started, "duration": result["duration"],
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def api_transcribe(url: str, key: str, path: Path) -> tuple[float, dict]:
+    headers = {"Authorization": f"Bearer {key}"}
+    started = time.perf_counter()
+    with open(path, "rb") as audio:
+        job = requests.post(f"{url}/api/v3/stt", headers=headers, files={"audio_file": audio},
+                            data={"language": "en"}, timeout=120).json()  # fmt: skip
+    while True:
+        body = requests.get(f"{url}/api/v3/stt/{job['id']}", headers=headers, timeout=30).json()
+        if body["status"] in {"done", "failed"}:
+            return time.perf_counter() - started, body
+        time.sleep(0.1)
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--long-minutes", type=float, default=30.0)
+    args = parser.parse_args()
+    from bench.speech import long_recording
+
+    with scratch_folder("bench-inference-") as folder:
+        folder = Path(folder)
+        env = scratch_env(folder, THROTTLE_STATUS_CHECK="1000000/min", Q_WORKERS="1")
+        key = prepare(env)["admin_api_key"]
+        recording = folder / "dictation.wav"
+        seconds = long_recording(recording, args.minutes)
+        warmup = folder / "warmup.wav"
+        long_recording(warmup, 0.2)
+
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        import torch
+
+        from custom_models.models import Language
+        from training import engine
+        from training.selectors import base_model_dir
+
+        base = base_model_dir(language=Language.objects.get(code="en"))
+        engine.transcribe(base, warmup)
+        started = time.perf_counter()
+        direct = engine.transcribe(base, recording)
+        direct_wall = time.perf_counter() - started
+
+        with Server(env) as server, Worker(env):
+            api_transcribe(server.url, key, warmup)  # the worker loads the model once
+            api_wall, api_result = api_transcribe(server.url, key, recording)
+
+        long_path = folder / "long.wav"
+        long_seconds = long_recording(long_path, args.long_minutes)
+        out = subprocess.run([PYTHON, "-c", LONG, str(base), str(long_path)], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+        long = json.loads(out.strip().splitlines()[-1])
+
+    result = {
+        "benchmark": "inference",
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "audio_minutes": round(seconds / 60, 2),
+        "direct_rtf": round(direct_wall / seconds, 4),
+        "api_rtf": round(api_wall / seconds, 4),
+        "api_speed_vs_direct": round(direct_wall / api_wall, 3),
+        "api_status": api_result["status"],
+        "same_text": api_result.get("text") == direct["text"],
+        "long_audio_minutes": round(long_seconds / 60, 1),
+        "long_rtf": round(long["wall_s"] / long_seconds, 4),
+        "long_peak_rss_mb": round(long["peak_rss_mb"], 1),
+        "this_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "target": {"api_speed_vs_direct": ">= 0.9"},
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""`make bench`: run every benchmark, write bench/results.json and print a short table.
+
+    .venv/bin/python bench/run.py [--quick]
+
+--quick (make bench QUICK=1) shrinks every workload to finish in a few minutes.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FULL = {
+    "upload": ["--size-mb", "2048"],
+    "api": ["--panels", "200", "--seconds", "20"],
+    "training": ["--minutes", "10", "--epochs", "2"],
+    "inference": ["--minutes", "10", "--long-minutes", "30"],
+    "quality": ["--minutes", "12"],
+}
+QUICK = {
+    "upload": ["--size-mb", "200"],
+    "api": ["--panels", "50", "--seconds", "5"],
+    "training": ["--minutes", "1", "--epochs", "1"],
+    "inference": ["--minutes", "1", "--long-minutes", "3"],
+}
+
+
+def run(name: str, arguments: list[str]) -> dict:
+    started = time.perf_counter()
+    if name == "upload":
+        result = _upload(arguments)
+    else:
+        out = subprocess.run(
+            [sys.executable, f"bench/{name}.py", *arguments], cwd=ROOT, capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            return {"benchmark": name, "error": out.stderr.strip().splitlines()[-1:] or ["failed"]}
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["bench_wall_s"] = round(time.perf_counter() - started, 1)
+    result.pop("log", None)
+    return result
+
+
+def _upload(arguments: list[str]) -> dict:
+    """The upload benchmark runs against a production server it starts in a scratch folder."""
+    sys.path.insert(0, str(ROOT))
+    from bench.common import Server, prepare, scratch_env, scratch_folder
+
+    with scratch_folder("bench-upload-") as folder:
+        env = scratch_env(Path(folder))
+        prepare(env)
+        with Server(env) as server:
+            out = subprocess.run(
+                [sys.executable, "bench/upload.py", *arguments, "--url", server.url],
+                cwd=ROOT, env=env, capture_output=True, text=True,
+            )  # fmt: skip
+    if out.returncode != 0:
+        return {"benchmark": "upload", "error": out.stderr.strip().splitlines()[-1:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(results: dict) -> str:
+    rows = []
+    for name, r in results["benchmarks"].items():
+        if "error" in r:
+            rows.append(f"{name:<10} ERROR {r['error']}")
+        elif name == "upload":
+            rows.append(
+                f"upload     {r['tus_mb_per_s']} MB/s = {r['ratio_vs_cp']} x cp; "
+                f"RSS +{r['server_rss_growth_mb']} MB"
+            )
+        elif name == "api":
+            rows.append(
+                f"api        list p50/p95 {r['app']['list']['p50_ms']}/{r['app']['list']['p95_ms']} ms, "
+                f"detail {r['app']['detail']['p50_ms']}/{r['app']['detail']['p95_ms']} ms; "
+                f"p95 vs bare view {r['p95_ratio_app_vs_bare']}"
+            )
+        elif name == "training":
+            rows.append(
+                f"training   {r['ours_audio_s_per_wall_s']} audio-s/s = "
+                f"{r['ratio_ours_vs_plain']} x plain Brain.fit ({r['device']})"
+            )
+        elif name == "inference":
+            rows.append(
+                f"inference  API RTF {r['api_rtf']} = {r['api_speed_vs_direct']} x direct; "
+                f"{r['long_audio_minutes']} min RTF {r['long_rtf']}, "
+                f"peak RSS {r['long_peak_rss_mb']} MB ({r['device']})"
+            )
+        elif name == "quality":
+            m = r.get("training_metrics") or {}
+            rows.append(
+                f"quality    WER base {m.get('base_word_error_rate')}% -> custom {m.get('word_error_rate')}% "
+                f"({m.get('accuracy_improvement')}% better), {r['wall_seconds']} s"
+            )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", help="run only these benchmarks")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    names = [n for n in plan if not args.only or n in args.only]
+    results = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": _cpus()},
+        "quick": args.quick,
+        "benchmarks": {name: run(name, plan[name]) for name in names},
+    }
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    main()
