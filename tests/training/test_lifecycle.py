@@ -76,9 +76,10 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
     assert response.status_code == 202, response.content
     assert response.json()["training_status"] == TrainingStatus.PROVISIONING
 
+    cluster_log = tmp_path / "qcluster.log"
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=cluster_env(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=cluster_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         seen = set()
@@ -88,7 +89,13 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
             seen.add(model.training_status)
             return model.training_status in {TrainingStatus.SUCCESS, TrainingStatus.FAILED}
 
-        wait_for(finished, 240, "training to finish")
+        try:
+            wait_for(finished, 240, "training to finish")
+        except AssertionError:
+            lines = [line.message for line in model.log_lines.all()]
+            raise AssertionError(
+                f"training did not finish: {lines}\n{cluster_log.read_text()[-3000:]}"
+            ) from None
 
         if model.training_status == TrainingStatus.SUCCESS:  # then the model serves POST /api/v3/stt
             with open(tmp_path / "dict0.wav", "rb") as clip:
