@@ -33,6 +33,7 @@
     const hint = dialog.querySelector("[data-type-hint]");
     const start = dialog.querySelector("[data-upload-start]");
     const cancel = dialog.querySelector("[data-upload-cancel]");
+    const errors = dialog.querySelector("[data-upload-errors]");
     let uploading = false;
     let skipped = 0;
 
@@ -50,6 +51,7 @@
         width: "100%",
         height: 320,
         hideUploadButton: true, // the dialog's Create button starts the upload
+        hideCancelButton: true, // and, as the spec has it, an upload runs to its end
         proudlyDisplayPoweredByUppy: false,
         showRemoveButtonAfterComplete: false,
       })
@@ -82,6 +84,22 @@
       typeSelect.disabled = uploading;
       splitSelect.disabled = uploading;
       cancel.disabled = uploading;
+      showErrors();
+    }
+
+    // Uppy keeps each failed file's message behind a "?" tooltip; say it in full under the list.
+    function showErrors() {
+      errors.replaceChildren(
+        ...uppy
+          .getFiles()
+          .filter((file) => file.error)
+          .map((file) => {
+            const item = document.createElement("li");
+            const message = String(file.error);
+            item.textContent = message.includes(file.name) ? message : file.name + ": " + message;
+            return item;
+          }),
+      );
     }
 
     typeSelect.addEventListener("change", () => setType(typeSelect.value));
@@ -110,6 +128,7 @@
     uppy.on("upload-error", (file, error, response) => {
       const message = serverMessage(response);
       if (message && file) uppy.setFileState(file.id, { error: message });
+      showErrors();
     });
     uppy.on("complete", (result) => {
       uploading = false;
