@@ -1,14 +1,16 @@
 """The Datasets section: its table, the upload dialog's settings, downloads and deletes."""
 
 import json
+import re
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.utils import timezone
 
 from custom_models.models import TrainingStatus
-from datasets.models import DatasetFile
+from datasets.models import DatasetFile, TusUpload
 from tests.datasets.factories import add_file
 
 
@@ -167,3 +169,23 @@ def test_dataset_urls_need_a_login_and_the_feature(featureless, stored, login, c
 def test_delete_needs_post(owner, stored, login):
     url = f"/custom-models/{stored.custom_model_id}/datasets/{stored.pk}/delete/"
     assert login(owner).get(url).status_code == 405
+
+
+def test_the_pages_csrf_token_lets_its_session_upload_with_tus(member, make_model):
+    """What the page's Uppy does: the session's cookie plus the page's X-CSRFToken header."""
+    model = make_model()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    html = client.get(f"/custom-models/{model.pk}/").content.decode()
+    token = re.search(r'data-csrf-token="([^"]+)"', html).group(1)
+    endpoint = re.search(r'data-endpoint="([^"]+)"', html).group(1)
+    headers = {
+        "HTTP_TUS_RESUMABLE": "1.0.0",
+        "HTTP_UPLOAD_LENGTH": "4",
+        "HTTP_UPLOAD_METADATA": "filename dGFsazEudnR0,type dHJhbnNjcmlwdA==,split dGVzdA==",
+    }
+    assert client.post(endpoint, **headers).status_code == 403  # no token, no upload
+    created = client.post(endpoint, HTTP_X_CSRFTOKEN=token, **headers)
+    assert created.status_code == 201, created.content
+    upload = TusUpload.objects.get()
+    assert (upload.filename, upload.declared_type, upload.split) == ("talk1.vtt", "transcript", "test")
