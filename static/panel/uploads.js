@@ -161,7 +161,6 @@
       }
     });
     sync();
-    dialog.uppy = uppy; // for tests and debugging in the console
   }
 
   document.addEventListener("DOMContentLoaded", () => {
