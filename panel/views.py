@@ -9,22 +9,37 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
 
+from config.api import throttle_check
 from config.errors import ApplicationError
 from custom_models import selectors, services
 from custom_models.models import CustomModel
+from datasets import media
+from datasets.selectors import dataset_file_list
 from panel.forms import CustomModelCreateForm, CustomModelRenameForm
 from panel.models import Membership
 from panel.selectors import membership_for_user
+from training.services import training_run_start
 
 LIST = "panel/custom_models.html"
 DETAIL = "panel/custom_model_detail.html"
+STATUS = "panel/custom_model_status.html"
+# What the New dataset dialog's Type selector lets Uppy pick; the server checks again.
+UPLOAD_EXTENSIONS = {
+    "audio": sorted(media.AUDIO_EXTENSIONS | media.VIDEO_EXTENSIONS),
+    "transcript": sorted(media.TRANSCRIPT_EXTENSIONS | media.MANIFEST_EXTENSIONS),
+}
+UPLOAD_EXTENSIONS["auto"] = sorted(UPLOAD_EXTENSIONS["audio"] + UPLOAD_EXTENSIONS["transcript"])
+UPLOAD_MAX_FILES = 100  # per batch, as the panel spec says; there is no cap per model
 
 
 @login_required
@@ -128,14 +143,21 @@ def custom_model_create(request, membership):
 @_custom_models_page
 def custom_model_detail(request, membership, id: int):
     model = _model_or_404(membership, id)
-    return render(request, DETAIL, {"model": model})
+    context = {
+        "model": model,
+        "dataset_files": dataset_file_list(model=model),
+        "upload_extensions": UPLOAD_EXTENSIONS,
+        "upload_max_files": UPLOAD_MAX_FILES,
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+    }
+    return render(request, DETAIL, context)
 
 
 @require_GET
 @_custom_models_page
 def custom_model_status(request, membership, id: int):
     model = _model_or_404(membership, id)
-    return render(request, "panel/custom_model_status.html", {"model": model})
+    return render(request, STATUS, {"model": model})
 
 
 @require_POST
@@ -176,3 +198,63 @@ def custom_model_delete(request, membership, id: int):
         messages.success(request, message)
         return redirect("panel:custom-models")
     return _with_events(HttpResponse(status=204), toast=_toast(message), customModelsChanged={})
+
+
+def _api_request(request: HttpRequest) -> Request:
+    """The panel's request as DRF sees one, for `config.api.throttle_check`: the session's
+    user, no API key, so panel and API sessions of one user share the training budget."""
+    api_request = Request(request)
+    api_request.user = request.user
+    api_request.auth = None
+    return api_request
+
+
+@require_POST
+@_custom_models_page
+def custom_model_train(request, membership, id: int):
+    """Train the language: the service validates and queues; this answers in the panel's words.
+
+    Success swaps in the status area (which polls while queued or running); unmatched
+    audio opens the "Train anyway?" dialog, whose confirm posts again with skip_unmatched.
+    """
+    model = _model_or_404(membership, id)
+    skip_unmatched = request.POST.get("skip_unmatched") == "true"
+    try:
+        training_run_start(
+            model=model,
+            by=request.user,
+            skip_unmatched=skip_unmatched,
+            throttle=lambda: throttle_check(_api_request(request), "training_start"),
+        )
+    except ApplicationError as exc:
+        if exc.error_code == "unmatched_audio" and _is_htmx(request):
+            unmatched = exc.details.get("unmatched_audio", [])
+            response = render(request, f"{DETAIL}#train-anyway", {"model": model, "unmatched": unmatched})
+            # 422: "answered inside a dialog", which the page swaps in like a form error.
+            response.status_code = 422
+            response["HX-Retarget"] = "#train-anyway-body"
+            response["HX-Reswap"] = "innerHTML"
+            response["HX-Trigger-After-Swap"] = json.dumps({"openDialog": {"id": "train-anyway-dialog"}})
+            return response
+        message = exc.message or "Validation failed"
+        return _train_refused(request, model, message, exc.status)
+    except Throttled as exc:
+        wait = f"{max(1, int(exc.wait))} seconds" if exc.wait else "a while"
+        return _train_refused(request, model, f"Rate limit exceeded. Try again in {wait}.", 429)
+    message = "Training started successfully"
+    if not _is_htmx(request):
+        messages.success(request, message)
+        return redirect("panel:custom-model-detail", id=model.pk)
+    model.refresh_from_db()
+    response = render(request, STATUS, {"model": model})
+    response["HX-Retarget"] = "#status-panel"
+    response["HX-Reswap"] = "outerHTML"
+    return _with_events(response, toast=_toast(message), closeDialogs={})
+
+
+def _train_refused(request: HttpRequest, model: CustomModel, message: str, status: int) -> HttpResponse:
+    if not _is_htmx(request):
+        messages.error(request, message)
+        return redirect("panel:custom-model-detail", id=model.pk)
+    response = HttpResponse(status=status)
+    return _with_events(response, toast=_toast(message, "error"), closeDialogs={})

@@ -21,3 +21,14 @@ STATUS_HELP = {
 @register.filter
 def status_help(status: int) -> str:
     return STATUS_HELP.get(status, "")
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Seconds as m:ss, or h:mm:ss from an hour up; a dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

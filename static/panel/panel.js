@@ -105,7 +105,16 @@
   });
   document.body.addEventListener("toast", (e) => showToast(e.detail.message, e.detail.level));
   // A create or delete finished: the dialog it came from has done its job.
-  document.body.addEventListener("customModelsChanged", () => {
+  function closeDialogs() {
     document.querySelectorAll("dialog[open]").forEach((d) => d.close());
+  }
+  document.body.addEventListener("customModelsChanged", closeDialogs);
+  document.body.addEventListener("closeDialogs", closeDialogs);
+  // The server answered with another question (e.g. "Train anyway?"): it replaces the open dialog.
+  document.body.addEventListener("openDialog", (e) => {
+    closeDialogs();
+    openDialog(e.detail.id);
   });
+  // A download link the server has just signed: leaving for it downloads, the page stays.
+  document.body.addEventListener("download", (e) => window.location.assign(e.detail.url));
 })();

@@ -113,8 +113,8 @@ def test_admin_deletes_after_confirming(owner, log_in, screenshot):
 
     page.get_by_role("link", name="Cardiology EN", exact=True).click()
     expect(page.get_by_role("progressbar", name="Training progress")).to_have_attribute("aria-valuenow", "37")
+    page.wait_for_load_state()  # the page's deferred scripts (htmx, Uppy) have run
     expect(page.locator("[data-train-slot]")).to_have_count(0)
-    screenshot(page, "details.png")
 
     # One status poll, run now: the badge and the Train slot follow, and polling stops.
     CustomModel.objects.filter(name="Cardiology EN").update(

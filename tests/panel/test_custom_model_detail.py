@@ -58,7 +58,7 @@ def test_train_slot_is_there_only_when_training_can_start(owner, make_model, log
     assert ("data-train-slot" in html) is (status in {TrainingStatus.NOT_RUNNING, TrainingStatus.FAILED})
 
 
-def test_datasets_section_is_a_placeholder(owner, make_model, login):
+def test_details_page_has_the_datasets_section(owner, make_model, login):
     model = make_model()
     assert b'data-testid="datasets-section"' in login(owner).get(f"/custom-models/{model.pk}/").content
 
