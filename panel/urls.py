@@ -1,10 +1,11 @@
 from django.urls import path
 
 from panel import views
+from panel import views_dashboard as dashboard
 
 app_name = "panel"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("custom-models/", views.custom_model_list, name="custom-models"),
     path("custom-models/rows/", views.custom_model_rows, name="custom-model-rows"),
     path("custom-models/new/", views.custom_model_create, name="custom-model-create"),
@@ -12,4 +13,28 @@ urlpatterns = [
     path("custom-models/<int:id>/status/", views.custom_model_status, name="custom-model-status"),
     path("custom-models/<int:id>/update/", views.custom_model_update, name="custom-model-update"),
     path("custom-models/<int:id>/delete/", views.custom_model_delete, name="custom-model-delete"),
+    # The dashboard: transcription and force-alignment jobs (panel/views_dashboard.py).
+    path("jobs/", dashboard.dashboard_jobs, name="dashboard-jobs"),
+    path("transcriptions/new/", dashboard.transcription_create, name="transcription-create"),
+    path("transcriptions/<int:id>/", dashboard.transcription_detail, name="transcription-detail"),
+    path("transcriptions/<int:id>/result/", dashboard.transcription_result, name="transcription-result"),
+    path("transcriptions/<int:id>/media/", dashboard.transcription_media, name="transcription-media"),
+    path(
+        "transcriptions/<int:id>/download/<str:format>/",
+        dashboard.transcription_download,
+        name="transcription-download",
+    ),
+    path("alignments/new/", dashboard.alignment_create, name="alignment-create"),
+    path("alignments/<int:id>/", dashboard.alignment_detail, name="alignment-detail"),
+    path("alignments/<int:id>/result/", dashboard.alignment_result, name="alignment-result"),
+    path(
+        "alignments/<int:id>/download/<str:format>/",
+        dashboard.alignment_download,
+        name="alignment-download",
+    ),
+    path(
+        "alignments/<int:id>/add-to-model/",
+        dashboard.alignment_add_to_model,
+        name="alignment-add-to-model",
+    ),
 ]

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,11 +24,6 @@ from panel.selectors import membership_for_user
 
 LIST = "panel/custom_models.html"
 DETAIL = "panel/custom_model_detail.html"
-
-
-@login_required
-def dashboard(request):
-    return render(request, "panel/dashboard.html")
 
 
 def _custom_models_page(view: Callable) -> Callable:
