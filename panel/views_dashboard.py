@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError
 from custom_models import selectors as model_selectors
@@ -140,6 +140,23 @@ def _alignment_or_404(membership: Membership, id: int) -> AlignmentJob:
         raise Http404(exc.message)
 
 
+def _upload_form(request, membership: Membership, template: str, form: forms.Form, status: int = 200):
+    # 422 whatever the service's status: this answers "your form has errors", shown in the dialog.
+    return render(request, template, {"form": form, **_options_context(membership)}, status=status)
+
+
+def _accepted(
+    request, membership: Membership, template: str, blank: forms.Form, message: str
+) -> HttpResponse:
+    """A job was queued: a toast and a table refresh, or a redirect for a plain form post."""
+    if not _is_htmx(request):
+        messages.success(request, message)
+        return redirect("panel:dashboard")
+    # A blank form replaces the filled one, ready for the next file.
+    response = _upload_form(request, membership, template, blank)
+    return _with_events(response, toast=_toast(message), jobsChanged={})
+
+
 def _attachment(body: str, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -171,47 +188,33 @@ def dashboard_jobs(request, membership):
 # ---- Transcription ---------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 @_dashboard_page
 def transcription_create(request, membership):
     """GET: the dialog's form with the current dropdown (loaded on open). POST: queue a job."""
-    form = TranscribeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            language, model = _language_and_model(form.cleaned_data["language"])
-            try:
-                job = inference.transcription_job_create(
-                    organisation=membership.organisation,
-                    source=stage_upload(upload),
-                    filename=upload.name,
-                    language=language,
-                    model=model,
-                    by=request.user,
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                message = f"Transcription of {job.filename} started"
-                if not _is_htmx(request):
-                    messages.success(request, message)
-                    return redirect("panel:dashboard")
-                response = render(
-                    request,
-                    "panel/dashboard/transcribe_form.html",
-                    {"form": TranscribeForm(), **_options_context(membership)},
-                )
-                return _with_events(response, toast=_toast(message), jobsChanged={})
-        return render(
-            request,
-            "panel/dashboard/transcribe_form.html",
-            {"form": form, **_options_context(membership)},
-            status=422,
-        )
-    return render(
-        request,
-        "panel/dashboard/transcribe_form.html",
-        {"form": TranscribeForm(), **_options_context(membership)},
-    )
+    template = "panel/dashboard/transcribe_form.html"
+    if request.method == "GET":
+        return _upload_form(request, membership, template, TranscribeForm())
+    form = TranscribeForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        language, model = _language_and_model(form.cleaned_data["language"])
+        try:
+            job = inference.transcription_job_create(
+                organisation=membership.organisation,
+                source=stage_upload(upload),
+                filename=upload.name,
+                language=language,
+                model=model,
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _accepted(
+                request, membership, template, TranscribeForm(), f"Transcription of {job.filename} started"
+            )
+    return _upload_form(request, membership, template, form, status=422)
 
 
 @require_GET
@@ -258,47 +261,33 @@ def transcription_download(request, membership, id: int, format: str):
 # ---- Force alignment -------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 @_dashboard_page
 def alignment_create(request, membership):
-    form = AlignmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            language, model = _language_and_model(form.cleaned_data["language"])
-            try:
-                job = alignment.alignment_job_create(
-                    organisation=membership.organisation,
-                    source=stage_upload(upload),
-                    filename=upload.name,
-                    transcript=form.transcript_bytes(),
-                    language=language,
-                    model=model,
-                    by=request.user,
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                message = f"Alignment of {job.filename} started"
-                if not _is_htmx(request):
-                    messages.success(request, message)
-                    return redirect("panel:dashboard")
-                response = render(
-                    request,
-                    "panel/dashboard/alignment_form.html",
-                    {"form": AlignmentForm(), **_options_context(membership)},
-                )
-                return _with_events(response, toast=_toast(message), jobsChanged={})
-        return render(
-            request,
-            "panel/dashboard/alignment_form.html",
-            {"form": form, **_options_context(membership)},
-            status=422,
-        )
-    return render(
-        request,
-        "panel/dashboard/alignment_form.html",
-        {"form": AlignmentForm(), **_options_context(membership)},
-    )
+    template = "panel/dashboard/alignment_form.html"
+    if request.method == "GET":
+        return _upload_form(request, membership, template, AlignmentForm())
+    form = AlignmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        language, model = _language_and_model(form.cleaned_data["language"])
+        try:
+            job = alignment.alignment_job_create(
+                organisation=membership.organisation,
+                source=stage_upload(upload),
+                filename=upload.name,
+                transcript=form.transcript_bytes(),
+                language=language,
+                model=model,
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _accepted(
+                request, membership, template, AlignmentForm(), f"Alignment of {job.filename} started"
+            )
+    return _upload_form(request, membership, template, form, status=422)
 
 
 def _alignment_context(membership: Membership, job: AlignmentJob) -> dict:

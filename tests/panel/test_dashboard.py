@@ -174,6 +174,6 @@ def test_transcribe_refuses_a_file_that_is_not_audio(owner, login, htmx):
 
 
 def test_transcribe_needs_a_file_and_a_language(owner, login, htmx):
-    response = login(owner).post("/transcriptions/new/", {"language": ""}, **htmx)
+    response = login(owner).post("/transcriptions/new/", {}, **htmx)
     assert response.status_code == 422
     assert response.content.decode().count("This field is required.") == 2
