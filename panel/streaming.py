@@ -8,7 +8,7 @@ import mimetypes
 import re
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
@@ -16,7 +16,10 @@ CHUNK = 256 * 1024
 
 def media_response(request: HttpRequest, file: FieldFile) -> HttpResponse:
     content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    size = file.size
+    try:
+        size = file.size
+    except OSError as exc:  # gone from storage: nothing to play
+        raise Http404("The media file is missing.") from exc
     match = _RANGE.match(request.headers.get("Range", "").strip())
     if not match or not any(match.groups()):
         response = FileResponse(file.open("rb"), content_type=content_type)

@@ -116,3 +116,15 @@ def test_media_streams_the_stored_file_and_serves_ranges(owner, login):
     tail = client.get(f"/transcriptions/{job.pk}/media/", HTTP_RANGE="bytes=-10")
     assert b"".join(tail.streaming_content) == data[-10:]
     assert client.get(f"/transcriptions/{job.pk}/media/", HTTP_RANGE=f"bytes={len(data)}-").status_code == 416
+
+
+def test_download_names_with_quotes_or_accents_are_quoted(owner, login):
+    job = jobs.transcription(owner, filename='café "final".wav')
+    response = login(owner).get(f"/transcriptions/{job.pk}/download/txt/")
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''caf%C3%A9%20%22final%22.txt"
+
+
+def test_media_missing_from_storage_is_404(owner, login):
+    job = jobs.transcription(owner)
+    job.media.storage.delete(job.media.name)
+    assert login(owner).get(f"/transcriptions/{job.pk}/media/").status_code == 404
