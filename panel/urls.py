@@ -1,11 +1,12 @@
 from django.urls import path
 
 from panel import dataset_views, views
+from panel import views_dashboard as dashboard
 
 app_name = "panel"
 model = "custom-models/<int:id>/"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("custom-models/", views.custom_model_list, name="custom-models"),
     path("custom-models/rows/", views.custom_model_rows, name="custom-model-rows"),
     path("custom-models/new/", views.custom_model_create, name="custom-model-create"),
@@ -17,4 +18,28 @@ urlpatterns = [
     path(model + "datasets/", dataset_views.dataset_rows, name="dataset-rows"),
     path(model + "datasets/<int:file_id>/download/", dataset_views.dataset_download, name="dataset-download"),
     path(model + "datasets/<int:file_id>/delete/", dataset_views.dataset_delete, name="dataset-delete"),
+    # The dashboard: transcription and force-alignment jobs (panel/views_dashboard.py).
+    path("jobs/", dashboard.dashboard_jobs, name="dashboard-jobs"),
+    path("transcriptions/new/", dashboard.transcription_create, name="transcription-create"),
+    path("transcriptions/<int:id>/", dashboard.transcription_detail, name="transcription-detail"),
+    path("transcriptions/<int:id>/result/", dashboard.transcription_result, name="transcription-result"),
+    path("transcriptions/<int:id>/media/", dashboard.transcription_media, name="transcription-media"),
+    path(
+        "transcriptions/<int:id>/download/<str:format>/",
+        dashboard.transcription_download,
+        name="transcription-download",
+    ),
+    path("alignments/new/", dashboard.alignment_create, name="alignment-create"),
+    path("alignments/<int:id>/", dashboard.alignment_detail, name="alignment-detail"),
+    path("alignments/<int:id>/result/", dashboard.alignment_result, name="alignment-result"),
+    path(
+        "alignments/<int:id>/download/<str:format>/",
+        dashboard.alignment_download,
+        name="alignment-download",
+    ),
+    path(
+        "alignments/<int:id>/add-to-model/",
+        dashboard.alignment_add_to_model,
+        name="alignment-add-to-model",
+    ),
 ]

@@ -11,7 +11,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,11 +39,6 @@ UPLOAD_EXTENSIONS = {
 }
 UPLOAD_EXTENSIONS["auto"] = sorted(UPLOAD_EXTENSIONS["audio"] + UPLOAD_EXTENSIONS["transcript"])
 UPLOAD_MAX_FILES = 100  # per batch, as the panel spec says; there is no cap per model
-
-
-@login_required
-def dashboard(request):
-    return render(request, "panel/dashboard.html")
 
 
 def _custom_models_page(view: Callable) -> Callable:
