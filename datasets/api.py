@@ -1,6 +1,7 @@
 """Dataset endpoints of API v3: the data API, validation, downloads and the tus server."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import FileResponse
 from django.shortcuts import redirect
 from drf_spectacular.utils import extend_schema
@@ -9,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import throttle_check
 from config.errors import ApplicationError
 from custom_models.api import CustomModelsView
 from datasets import downloads, selectors, services, uploads
@@ -154,9 +156,26 @@ def _offset_headers(response: Response, upload: TusUpload) -> Response:
     return response
 
 
-class TusCollectionApi(TusView):
-    throttle_scopes = {"POST": "data_upload"}  # a tus upload counts once, at creation
+BATCH_SIZE = 100  # the panel's largest batch: one batch of files counts as one upload
 
+
+def count_upload(request, metadata: dict[str, str]) -> None:
+    """Count a tus upload once against the data upload limit, at creation, not per chunk.
+
+    Files created with the same `batch` metadata (the panel sends one id per
+    batch) count once per 100 files, so a full panel batch is one upload.
+    """
+    batch = metadata.get("batch", "")[:64]
+    if batch:
+        key = f"upload-batch:{request.user.pk}:{batch}"
+        seen = cache.get_or_set(key, 0, timeout=3600)
+        cache.incr(key)
+        if seen % BATCH_SIZE:
+            return
+    throttle_check(request, "data_upload")
+
+
+class TusCollectionApi(TusView):
     @extend_schema(request=None, responses={201: None})
     def post(self, request, id: int):
         model = self.get_model(id)
@@ -168,6 +187,7 @@ class TusCollectionApi(TusView):
         if not length.isdigit():
             raise ApplicationError("Upload-Length is required.", error_code="invalid_length", status=400)
         metadata = parse_upload_metadata(request.headers.get("Upload-Metadata", ""))
+        count_upload(request, metadata)
         upload = uploads.tus_upload_create(
             model=model, length=int(length), metadata=metadata, by=request.user
         )

@@ -103,15 +103,10 @@ def _toast(message: str, level: str = "success") -> dict:
     return {"message": message, "level": level}
 
 
-def _alignment_job_list(organisation):
-    # training.selectors has no alignment_job_list yet (only _get); this read belongs there.
-    return AlignmentJob.objects.filter(organisation=organisation)
-
-
 def _jobs_context(membership: Membership) -> dict:
     organisation = membership.organisation
     jobs = list(training_selectors.transcription_job_list(organisation=organisation)[:100])
-    alignments = list(_alignment_job_list(organisation)[:20])
+    alignments = list(training_selectors.alignment_job_list(organisation=organisation)[:20])
     return {
         "jobs": jobs,
         "alignments": alignments,
@@ -335,6 +330,7 @@ def alignment_download(request, membership, id: int, format: str):
 def alignment_add_to_model(request, membership, id: int):
     job = _alignment_or_404(membership, id)
     try:
+        # The plan gate answers before the model lookup, as on every custom-model page.
         require_automatic_training(membership.organisation)
         model = model_selectors.custom_model_get(
             organisation=membership.organisation, id=int(request.POST.get("model") or 0)

@@ -12,6 +12,7 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
+from custom_models.services import require_automatic_training
 from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name, staging_path
 from datasets.storage import local_copy
@@ -22,6 +23,8 @@ from training.selectors import stt_model_resolve
 
 # Below this mean confidence the text is not what was said: refuse rather than return garbage.
 MISMATCH_CONFIDENCE = 0.15
+# A cue below this confidence is flagged to the user (the engine warns at the same level).
+LOW_CONFIDENCE = 0.35
 MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024
 
 
@@ -96,7 +99,9 @@ def alignment_job_run(*, job_id: int) -> str:
                 media.to_wav(path, wav)
             except media.MediaError as exc:
                 raise ApplicationError(f"'{job.filename}': {exc}", error_code="invalid_media") from exc
-            result = engine_alignment.align_lines(resolved.path, wav, job.lines)
+            result = engine_alignment.align_lines(
+                resolved.path, wav, job.lines, low_confidence=LOW_CONFIDENCE
+            )
         placed = [s for s in result["segments"] if s["start"] is not None]
         mean = sum(s["confidence"] for s in result["segments"]) / len(result["segments"])
         if not placed or mean < MISMATCH_CONFIDENCE:
@@ -137,6 +142,7 @@ def alignment_subtitles(*, job: AlignmentJob, format: str) -> str:
 
 def alignment_job_add_to_model(*, job: AlignmentJob, model: CustomModel, by=None) -> list[IngestResult]:
     """Add the audio and its new VTT to a custom model's datasets, as a pair."""
+    require_automatic_training(model.organisation)
     stem = PurePath(job.filename).stem
     vtt = staging_path().with_suffix(".vtt")
     vtt.write_text(alignment_subtitles(job=job, format="vtt"))

@@ -140,6 +140,12 @@ def transcription_job_list(*, organisation: Organisation) -> QuerySet[Transcript
     )
 
 
+def alignment_job_list(*, organisation: Organisation):
+    from training.models import AlignmentJob
+
+    return AlignmentJob.objects.filter(organisation=organisation).select_related("language", "custom_model")
+
+
 def alignment_job_get(*, organisation: Organisation, id: int):
     from training.models import AlignmentJob
 

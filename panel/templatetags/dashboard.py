@@ -2,12 +2,12 @@
 
 from django import template
 
+from training.alignment import LOW_CONFIDENCE
+
 register = template.Library()
 
 # The badge colours of the training statuses, reused: queued amber, running sky, done green, failed red.
 JOB_STATUS_CLASSES = {"queued": "status-2", "running": "status-3", "done": "status-4", "failed": "status-5"}
-# Same threshold as training.engine.alignment.LOW_CONFIDENCE (that module imports torch).
-LOW_CONFIDENCE = 0.35
 
 
 @register.filter

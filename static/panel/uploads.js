@@ -62,7 +62,7 @@
         removeFingerprintOnSuccess: true,
         headers: { "X-CSRFToken": dialog.dataset.csrfToken },
         // Only what the server reads; Uppy's own meta (MIME type, relativePath) stays home.
-        allowedMetaFields: ["name", "type", "split"],
+        allowedMetaFields: ["name", "type", "split", "batch"],
         limit: 3,
       });
 
@@ -107,7 +107,9 @@
 
     start.addEventListener("click", () => {
       // Uppy keeps each file's MIME type in meta.type; the server's `type` is the dialog's choice.
-      uppy.setMeta({ type: typeSelect.value, split: splitSelect.value });
+      // One id per batch: the server counts a batch of up to 100 files as one upload.
+      const batch = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+      uppy.setMeta({ type: typeSelect.value, split: splitSelect.value, batch });
       skipped = 0;
       uppy.upload().catch(() => {
         // Restriction errors are shown by Uppy itself; the batch did not start.

@@ -235,3 +235,18 @@ def test_a_completed_upload_refuses_more_bytes(owner, model):
     assert patch(client, location, 0, b"some words").status_code == 204
     with pytest.raises(ApplicationError):
         tus_upload_append(upload=TusUpload.objects.get(), offset=10, stream=io.BytesIO(b""), content_length=0)
+
+
+def test_a_panel_batch_of_100_files_counts_once(owner, model):
+    client = owner.client()
+    for n in range(100):
+        create(client, model, 10, filename=f"batch{n}.txt", batch="b1")
+    for n in range(49):
+        create(client, model, 10, filename=f"single{n}.txt")
+    response = client.post(
+        f"/api/v3/custom_models/{model.pk}/uploads/",
+        HTTP_UPLOAD_LENGTH="10",
+        HTTP_UPLOAD_METADATA=metadata(filename="one-too-many.txt"),
+        **TUS,
+    )
+    assert_error(response, 429, "RATE_LIMITED")

@@ -130,7 +130,7 @@ def _align_window(model, samples, spelled: list[list[int]], space: int | None) -
     return {"frames": frames, "words": words}
 
 
-def align_lines(model_dir, wav_path: Path, lines: list[str]) -> dict:
+def align_lines(model_dir, wav_path: Path, lines: list[str], low_confidence: float = LOW_CONFIDENCE) -> dict:
     """One segment per non-empty line.
 
     Returns {"segments": [{start, end, text, confidence}], "warnings", "duration"}."""
@@ -152,7 +152,7 @@ def align_lines(model_dir, wav_path: Path, lines: list[str]) -> dict:
             "text": line,
             "confidence": round(score, 3),
         }
-        if score < LOW_CONFIDENCE:
+        if score < low_confidence:
             warnings.append(f"Line {number} matches the audio poorly (confidence {score:.2f}): {line[:60]!r}")
         segments.append(segment)
     return {"segments": segments, "warnings": warnings, "duration": round(duration, 3)}
