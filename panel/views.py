@@ -6,12 +6,9 @@ A plain form post that succeeds (no htmx) gets a redirect and a flash message in
 """
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +22,11 @@ from custom_models.models import CustomModel
 from datasets import media
 from datasets.selectors import dataset_file_list
 from panel.forms import CustomModelCreateForm, CustomModelRenameForm
+from panel.htmx import is_htmx as _is_htmx
+from panel.htmx import member_page
+from panel.htmx import toast as _toast
+from panel.htmx import with_events as _with_events
 from panel.models import Membership
-from panel.selectors import membership_for_user
 from training.services import training_run_start
 
 LIST = "panel/custom_models.html"
@@ -41,26 +41,7 @@ UPLOAD_EXTENSIONS["auto"] = sorted(UPLOAD_EXTENSIONS["audio"] + UPLOAD_EXTENSION
 UPLOAD_MAX_FILES = 100  # per batch, as the panel spec says; there is no cap per model
 
 
-def _custom_models_page(view: Callable) -> Callable:
-    """Log-in and the Automatic Training gate; the view receives the caller's membership."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            login = redirect_to_login(request.headers.get("HX-Current-URL") or request.get_full_path())
-            if not _is_htmx(request):
-                return login
-            # An expired session while polling: following the redirect would swap the log-in
-            # page into a fragment, so send the whole tab there instead.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login["Location"]
-            return response
-        membership = membership_for_user(user=request.user)
-        if membership is None or not membership.organisation.has_automatic_training:
-            return render(request, "panel/feature_not_available.html", status=403)
-        return view(request, membership, *args, **kwargs)
-
-    return wrapper
+_custom_models_page = member_page(automatic_training=True)
 
 
 def _model_or_404(membership: Membership, id: int) -> CustomModel:
@@ -68,19 +49,6 @@ def _model_or_404(membership: Membership, id: int) -> CustomModel:
         return selectors.custom_model_get(organisation=membership.organisation, id=id)
     except ApplicationError as exc:
         raise Http404(exc.message)
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _with_events(response: HttpResponse, **events: dict) -> HttpResponse:
-    response["HX-Trigger"] = json.dumps(events)
-    return response
-
-
-def _toast(message: str, level: str = "success") -> dict:
-    return {"message": message, "level": level}
 
 
 def _create_form_context(membership: Membership, form: CustomModelCreateForm) -> dict:

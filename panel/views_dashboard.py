@@ -5,15 +5,11 @@ htmx requests get fragments (template partials) and `HX-Trigger` events: `toast`
 panel.js, `jobsChanged` to refresh the job tables and close the dialog that caused it.
 """
 
-import json
-from collections.abc import Callable
-from functools import wraps
 from pathlib import PurePath
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,8 +19,11 @@ from custom_models import selectors as model_selectors
 from custom_models.services import require_automatic_training
 from datasets.services import stage_upload
 from datasets.transcripts import format_srt, format_vtt
+from panel.htmx import is_htmx as _is_htmx
+from panel.htmx import member_page
+from panel.htmx import toast as _toast
+from panel.htmx import with_events as _with_events
 from panel.models import Membership
-from panel.selectors import membership_for_user
 from panel.streaming import media_response
 from panel.subtitles import words_to_segments
 from training import alignment, inference
@@ -69,38 +68,7 @@ def _language_and_model(value: str) -> tuple[str | None, str | None]:
     return value, None
 
 
-def _dashboard_page(view: Callable) -> Callable:
-    """Log-in and an organisation; the view receives the caller's membership."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            login = redirect_to_login(request.headers.get("HX-Current-URL") or request.get_full_path())
-            if not _is_htmx(request):
-                return login
-            # A poll after the session expired: send the whole tab to the log-in page.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login["Location"]
-            return response
-        membership = membership_for_user(user=request.user)
-        if membership is None:
-            return HttpResponse("Your account does not belong to an organisation.", status=403)
-        return view(request, membership, *args, **kwargs)
-
-    return wrapper
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _with_events(response: HttpResponse, **events: dict) -> HttpResponse:
-    response["HX-Trigger"] = json.dumps(events)
-    return response
-
-
-def _toast(message: str, level: str = "success") -> dict:
-    return {"message": message, "level": level}
+_dashboard_page = member_page(automatic_training=False)
 
 
 def _jobs_context(membership: Membership) -> dict:

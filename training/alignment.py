@@ -1,10 +1,8 @@
 """Force alignment jobs: time an untimed transcript against its audio, one cue per line."""
 
 import tempfile
-import uuid
 from pathlib import Path, PurePath
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -14,12 +12,12 @@ from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from custom_models.services import require_automatic_training
 from datasets import media
-from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name, staging_path
+from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.storage import local_copy
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from panel.models import Organisation
+from training.inference import job_model_resolve, media_accept
 from training.models import AlignmentJob
-from training.selectors import stt_model_resolve
 
 # Below this mean confidence the text is not what was said: refuse rather than return garbage.
 MISMATCH_CONFIDENCE = 0.15
@@ -54,16 +52,11 @@ def alignment_job_create(
     by=None,
 ) -> AlignmentJob:
     """Accept audio plus a plain-text transcript and queue the alignment; the staged source is consumed."""
-    try:
-        name = display_name(filename)
-        detect_kind(name, "audio")
-        lines = transcript_lines(transcript)
-        resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
-        storage_name = f"alignments/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
-        with open(source, "rb") as handle:
-            stored = default_storage.save(storage_name, File(handle, name=storage_name))
-    finally:
-        source.unlink(missing_ok=True)
+    lines: list[str] = []
+    name, resolved, stored = media_accept(
+        organisation=organisation, source=source, filename=filename, language=language, model=model,
+        folder="alignments", check=lambda: lines.extend(transcript_lines(transcript)),
+    )  # fmt: skip
     with transaction.atomic():
         job = AlignmentJob.objects.create(
             organisation=organisation,
@@ -88,11 +81,7 @@ def alignment_job_run(*, job_id: int) -> str:
         return "not claimed"
     job = AlignmentJob.objects.select_related("organisation", "language").get(pk=job_id)
     try:
-        resolved = stt_model_resolve(
-            organisation=job.organisation,
-            language=job.language.code if job.custom_model_id is None and job.language else None,
-            model=job.model_label if job.model_label.startswith("custom_model_") else None,
-        )
+        resolved = job_model_resolve(job)
         with local_copy(job.media.name) as path, tempfile.TemporaryDirectory(prefix="align-") as folder:
             wav = Path(folder) / "audio.wav"
             try:

@@ -29,6 +29,38 @@ def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
     return engine.transcribe(resolved.path, path)
 
 
+def media_accept(
+    *, organisation: Organisation, source: Path, filename: str, language, model, folder: str, check=None
+) -> tuple[str, ResolvedModel, str]:
+    """The shared front of media jobs: check the file and the model, store the media.
+
+    Returns the file's name, the resolved model and the stored name. The staged
+    source is consumed whatever happens; `check` runs before anything is stored.
+    """
+    try:
+        name = display_name(filename)
+        detect_kind(name, "audio")  # refuses anything but audio and video
+        if check is not None:
+            check()
+        resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
+        storage_name = f"{folder}/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
+        with open(source, "rb") as handle:
+            stored = default_storage.save(storage_name, File(handle, name=storage_name))
+    finally:
+        source.unlink(missing_ok=True)
+    return name, resolved, stored
+
+
+def job_model_resolve(job) -> ResolvedModel:
+    """Resolve a job's model again when it runs: one deleted or disabled since the request is refused."""
+    custom = job.model_label.startswith("custom_model_")
+    return stt_model_resolve(
+        organisation=job.organisation,
+        language=None if custom or job.language is None else job.language.code,
+        model=job.model_label if custom else None,
+    )
+
+
 def transcription_job_create(
     *,
     organisation: Organisation,
@@ -39,15 +71,10 @@ def transcription_job_create(
     by=None,
 ) -> TranscriptionJob:
     """Accept a file for transcription and queue it; the staged source file is consumed."""
-    try:
-        name = display_name(filename)
-        detect_kind(name, "audio")  # refuses anything but audio and video
-        resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
-        storage_name = f"transcriptions/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
-        with open(source, "rb") as handle:
-            stored = default_storage.save(storage_name, File(handle, name=storage_name))
-    finally:
-        source.unlink(missing_ok=True)
+    name, resolved, stored = media_accept(
+        organisation=organisation, source=source, filename=filename, language=language, model=model,
+        folder="transcriptions",
+    )  # fmt: skip
     with transaction.atomic():
         job = TranscriptionJob.objects.create(
             organisation=organisation,
@@ -70,12 +97,7 @@ def transcription_job_run(*, job_id: int) -> str:
         return "not claimed"
     job = TranscriptionJob.objects.select_related("organisation", "custom_model", "language").get(pk=job_id)
     try:
-        # Resolve again: a model deleted or disabled since the request is refused now.
-        resolved = stt_model_resolve(
-            organisation=job.organisation,
-            language=job.language.code if job.custom_model_id is None and job.language else None,
-            model=job.model_label if job.model_label.startswith("custom_model_") else None,
-        )
+        resolved = job_model_resolve(job)
         with local_copy(job.media.name) as path:
             result = transcribe_file(path=path, resolved=resolved)
     except Exception as exc:  # any failure is the job's result, shown to the user

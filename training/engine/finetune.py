@@ -25,7 +25,8 @@ from speechbrain.nnet.losses import ctc_loss
 from . import lm as lm_mod
 from .decoding import BeamDecoder, greedy_decode
 from .inference import clear_cache, load_model
-from .starter.train import BucketSampler
+from .starter.train import BucketSampler, _edits
+from .starter.train import collate as _collate
 
 LM_CORPUS = "lm_corpus.txt.gz"
 SPACE = " "
@@ -85,34 +86,6 @@ class _Segments(torch.utils.data.Dataset):
         wav, _ = sf.read(row["wav"], dtype="float32")
         tokens = [self.char2id[c] for c in row["text"] if c in self.char2id]
         return torch.from_numpy(wav), torch.tensor(tokens), row["text"]
-
-
-def _collate(items):
-    wavs, tokens, texts = zip(*items, strict=True)
-    wav_lens = torch.tensor([len(w) for w in wavs], dtype=torch.float)
-    tok_lens = torch.tensor([len(t) for t in tokens], dtype=torch.float)
-    batch_wavs = torch.zeros(len(wavs), int(wav_lens.max()))
-    batch_tokens = torch.zeros(len(tokens), max(1, int(tok_lens.max())), dtype=torch.long)
-    for i, (w, t) in enumerate(zip(wavs, tokens, strict=True)):
-        batch_wavs[i, : len(w)] = w
-        batch_tokens[i, : len(t)] = t
-    return (
-        batch_wavs,
-        wav_lens / wav_lens.max(),
-        batch_tokens,
-        tok_lens / tok_lens.max().clamp(min=1),
-        list(texts),
-    )
-
-
-def _edits(ref: list, hyp: list) -> int:
-    row = list(range(len(hyp) + 1))
-    for i in range(1, len(ref) + 1):
-        prev, row[0] = row[0], i
-        for j in range(1, len(hyp) + 1):
-            cur = min(row[j] + 1, row[j - 1] + 1, prev + (ref[i - 1] != hyp[j - 1]))
-            prev, row[j] = row[j], cur
-    return row[len(hyp)]
 
 
 class FineTuneBrain(sb.Brain):
