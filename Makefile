@@ -5,13 +5,19 @@ PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup apt lint bench
+.PHONY: run test test-scale setup apt lint bench
 
 run: setup
 	scripts/run
 
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The scale profile: PostgreSQL, Redis and S3 (moto's server), two workers, over HTTP.
+test-scale: setup
+	scripts/apt-deps postgresql redis-server
+	scripts/scale-services
+	$(VENV)/bin/python -m pytest -m scale tests/scale $(PYTEST_ARGS)
 
 setup: apt $(STAMP)
 

@@ -174,6 +174,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
     AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
     AWS_QUERYSTRING_EXPIRE = env_int("SIGNED_URL_SECONDS", 300)
+    AWS_S3_SIGNATURE_VERSION = env_str("AWS_S3_SIGNATURE_VERSION", "s3v4")
     AWS_DEFAULT_ACL = None
 
 # Where base models live when a catalogue entry gives a relative path, and
