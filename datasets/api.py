@@ -199,6 +199,7 @@ class TusCollectionApi(TusView):
 class TusResourceApi(TusView):
     def head(self, request, id: int, upload_id):
         with uploads.upload_lock(self.get_upload(id, upload_id)) as upload:
+            uploads.tus_upload_finish(upload=upload)
             response = _offset_headers(Response(status=status.HTTP_200_OK), upload)
         if upload.error:
             response["Upload-Error"] = upload.error[:200]

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError
@@ -104,7 +104,13 @@ def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, st
 
 def _check_open(upload: TusUpload) -> None:
     if upload.completed_at is not None:
-        raise ApplicationError("This upload is already complete.", error_code="upload_complete", status=403)
+        # As for any offset mismatch: a client that retried its last chunk asks HEAD and is done.
+        raise ApplicationError(
+            "This upload is already complete.",
+            error_code="offset_mismatch",
+            status=409,
+            details={"offset": upload.offset},
+        )
     if upload.expires_at <= timezone.now():
         raise ApplicationError(
             "This upload has expired; start it again.", error_code="upload_expired", status=410
@@ -142,6 +148,8 @@ def tus_upload_append(
     If the connection drops mid-chunk, the bytes that arrived are kept (unless a
     checksum was sent, which they cannot match) and HEAD reports the new offset.
     """
+    if upload.completed_at is None and upload.offset == upload.length:
+        return upload, tus_upload_finish(upload=upload)
     _check_open(upload)
     if offset != upload.offset:
         raise ApplicationError(
@@ -201,6 +209,20 @@ def tus_upload_append(
     return upload, _complete(upload)
 
 
+INGEST_ATTEMPTS = 4
+
+
+def tus_upload_finish(*, upload: TusUpload) -> IngestResult | None:
+    """Complete an upload whose bytes have all arrived but that is not complete yet.
+
+    That happens when the request that wrote the last byte failed afterwards
+    (the database restarting, say); HEAD and the next PATCH finish the job.
+    """
+    if upload.completed_at is None and upload.offset == upload.length:
+        return _complete(upload)
+    return None
+
+
 def _complete(upload: TusUpload) -> IngestResult:
     # Claim completion once, so a retried last PATCH cannot ingest twice.
     with transaction.atomic():
@@ -208,23 +230,44 @@ def _complete(upload: TusUpload) -> IngestResult:
             completed_at=timezone.now()
         ):
             raise ApplicationError(
-                "This upload is already complete.", error_code="upload_complete", status=403
+                "This upload is already complete.", error_code="offset_mismatch", status=409
             )
-    try:
-        result = dataset_file_ingest(
-            model=upload.custom_model,
-            source=staged_path(upload),
-            filename=upload.filename,
-            declared_type=upload.declared_type,
-            split=upload.split,
-            by=upload.uploaded_by,
-            started_at=upload.created_at,
-        )
-    except ApplicationError as exc:
-        TusUpload.objects.filter(pk=upload.pk).update(error=exc.message)
-        raise
+    staged = staged_path(upload)
+    for attempt in range(INGEST_ATTEMPTS):
+        # Ingest consumes its source; a hard link keeps the bytes if the attempt fails.
+        source = staged.with_suffix(f".ingest{attempt}")
+        source.unlink(missing_ok=True)
+        os.link(staged, source)
+        try:
+            result = dataset_file_ingest(
+                model=upload.custom_model,
+                source=source,
+                filename=upload.filename,
+                declared_type=upload.declared_type,
+                split=upload.split,
+                by=upload.uploaded_by,
+                started_at=upload.created_at,
+            )
+            break
+        except ApplicationError as exc:  # the file itself was refused: nothing to retry
+            staged.unlink(missing_ok=True)
+            TusUpload.objects.filter(pk=upload.pk).update(error=exc.message)
+            raise
+        except (DatabaseError, OSError) as exc:  # the database or storage is away for a moment
+            source.unlink(missing_ok=True)
+            connections.close_all()
+            if attempt == INGEST_ATTEMPTS - 1:
+                with contextlib.suppress(DatabaseError):
+                    TusUpload.objects.filter(pk=upload.pk).update(completed_at=None)
+                raise ApplicationError(
+                    f"The upload could not be stored just now ({type(exc).__name__}); retry shortly.",
+                    error_code="storage_unavailable",
+                    status=503,
+                ) from exc
+            time.sleep(2**attempt)
+    staged.unlink(missing_ok=True)
     TusUpload.objects.filter(pk=upload.pk).update(dataset_file=result.file, skipped=result.skipped)
-    staged_path(upload).with_suffix(".lock").unlink(missing_ok=True)
+    staged.with_suffix(".lock").unlink(missing_ok=True)
     upload.refresh_from_db()
     return result
 

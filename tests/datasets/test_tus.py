@@ -250,3 +250,27 @@ def test_a_panel_batch_of_100_files_counts_once(owner, model):
         **TUS,
     )
     assert_error(response, 429, "RATE_LIMITED")
+
+
+def test_an_upload_whose_last_request_failed_is_finished_by_the_next_head(owner, model, audio_dir):
+    data = (audio_dir / "tone.wav").read_bytes()
+    client = owner.client()
+    location = create(client, model, len(data))
+    upload = TusUpload.objects.get()
+    # All bytes written and counted, but the request died before completing (a database restart).
+    staged_path(upload).write_bytes(data)
+    TusUpload.objects.filter(pk=upload.pk).update(offset=len(data))
+    assert not DatasetFile.objects.exists()
+    head = client.head(location, **TUS)
+    assert head.status_code == 200 and head["Upload-Offset"] == str(len(data))
+    assert DatasetFile.objects.get().file.read() == data
+
+
+def test_a_retried_last_chunk_gets_a_conflict_and_head_says_done(owner, model):
+    client = owner.client()
+    location = create(client, model, 10, filename="a.txt")
+    assert patch(client, location, 0, b"some words").status_code == 204
+    body = assert_error(patch(client, location, 0, b"some words"), 409, "offset_mismatch")
+    assert body["details"]["offset"] == 10
+    assert client.head(location, **TUS)["Upload-Offset"] == "10"
+    assert DatasetFile.objects.count() == 1
