@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -86,8 +87,12 @@ class Worker:
         return self
 
     def __exit__(self, *exc) -> None:
-        os.killpg(self.process.pid, 15)
-        self.process.wait(timeout=30)
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 def scratch_folder(prefix: str) -> tempfile.TemporaryDirectory:
