@@ -194,7 +194,8 @@ def align(model_dir, media_path, text: str, max_duration_s: float = 900.0) -> di
     lab2id = {lab: i for i, lab in enumerate(model.labels)}
     space = lab2id.get(" ")
     words = [w for w in text.split() if w]
-    upper = all(lab == lab.upper() for lab in model.labels)
+    letters = [lab for lab in model.labels if len(lab) == 1 and lab.isalpha()]
+    upper = bool(letters) and all(lab.isupper() for lab in letters)
     targets, word_of = [], []
     for wi, w in enumerate(words):
         w2 = w.upper() if upper else w
