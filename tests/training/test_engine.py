@@ -55,7 +55,7 @@ def test_import_does_not_load_torch():
 
 def test_packaged_model_layout_and_size():
     for name in ("hyperparams.yaml", "encoder.ckpt", "tokenizer.ckpt", "tokens.txt",
-                 "lexicon.txt", "words.txt", "lm.arpa.gz", "model.json"):
+                 "lexicon.txt.gz", "lm.arpa.gz", "model.json"):
         assert (MODEL_DIR / name).is_file(), name
     total = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
     assert total <= 20 * 1024 * 1024

@@ -43,7 +43,8 @@ class LoadedModel:
     @property
     def has_lm(self) -> bool:
         d = self.model_dir
-        return ((d / "lexicon.txt").exists() and (d / "tokens.txt").exists()
+        return (((d / "lexicon.txt").exists() or (d / "lexicon.txt.gz").exists())
+                and (d / "tokens.txt").exists()
                 and ((d / "lm.arpa.gz").exists() or (d / "lm.arpa").exists()))
 
     def beam_decoder(self) -> BeamDecoder | None:
