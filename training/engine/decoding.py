@@ -31,12 +31,13 @@ def _spans_from_tokens(labels: list[str], frames: list[int]) -> list[WordSpan]:
                 spans.append(WordSpan("".join(cur), start, last + 1))
             cur, start = [], None
             continue
-        lab = lab.replace("\u2581", "")
-        if lab.startswith(" "):
+        if lab.startswith(("\u2581", " ")):  # sentencepiece word-initial piece
             if cur:
                 spans.append(WordSpan("".join(cur), start, last + 1))
             cur, start = [], None
-            lab = lab.strip()
+            lab = lab.lstrip("\u2581 ")
+            if not lab:
+                continue
         if start is None:
             start = fr
         cur.append(lab)
