@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import wave
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,10 @@ SENTENCES = [
 ]
 
 
-def _wer(ref: str, hyp: str) -> float:
-    import jiwer
-    return jiwer.wer(ref, hyp)
+# Bounds measured on the packaged starter model with a margin (see model.json
+# "evaluation" for the held-out test-set figures).
+WER_BOUND_BEAM = 0.25
+CER_BOUND_GREEDY = 0.25
 
 
 def _speak(text: str, path: Path, voice: str = "en-us") -> Path:
@@ -55,7 +57,7 @@ def test_import_does_not_load_torch():
 
 def test_packaged_model_layout_and_size():
     for name in ("hyperparams.yaml", "encoder.ckpt", "tokenizer.ckpt", "tokens.txt",
-                 "lexicon.txt", "words.txt", "lm.arpa.gz", "model.json"):
+                 "lexicon.txt.gz", "lm.arpa.gz", "model.json"):
         assert (MODEL_DIR / name).is_file(), name
     total = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
     assert total <= 20 * 1024 * 1024
@@ -68,14 +70,22 @@ def test_packaged_model_layout_and_size():
 @needs_ffmpeg
 @pytest.mark.parametrize("decoder", ["beam", "greedy"])
 def test_transcribes_unseen_everyday_sentences(clips, decoder):
-    bound = {"beam": 0.25, "greedy": 0.5}[decoder]
+    import jiwer
+
+    refs, hyps = [], []
     for ref, path in clips:
         out = engine.transcribe(MODEL_DIR, path, decoder=decoder)
         assert out["decoder"] == decoder
-        assert _wer(ref, out["text"].lower()) <= bound, (ref, out["text"])
-        assert out["duration"] == pytest.approx(float(subprocess.run(
-            ["soxi", "-D", str(path)], capture_output=True, text=True).stdout or out["duration"]),
-            abs=0.05)
+        refs.append(ref)
+        hyps.append(out["text"])
+        assert out["text"] == out["text"].lower()
+        with wave.open(str(path)) as w:
+            seconds = w.getnframes() / w.getframerate()
+        assert out["duration"] == pytest.approx(seconds, abs=0.05)
+    if decoder == "beam":  # lexicon + LM: whole words
+        assert jiwer.wer(refs, hyps) <= WER_BOUND_BEAM, hyps
+    else:  # greedy characters: misspellings are common, bound the character error
+        assert jiwer.cer(refs, hyps) <= CER_BOUND_GREEDY, hyps
 
 
 @needs_espeak

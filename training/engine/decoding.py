@@ -31,12 +31,13 @@ def _spans_from_tokens(labels: list[str], frames: list[int]) -> list[WordSpan]:
                 spans.append(WordSpan("".join(cur), start, last + 1))
             cur, start = [], None
             continue
-        lab = lab.replace("\u2581", "")
-        if lab.startswith(" "):
+        if lab.startswith(("\u2581", " ")):  # sentencepiece word-initial piece
             if cur:
                 spans.append(WordSpan("".join(cur), start, last + 1))
             cur, start = [], None
-            lab = lab.strip()
+            lab = lab.lstrip("\u2581 ")
+            if not lab:
+                continue
         if start is None:
             start = fr
         cur.append(lab)
@@ -117,32 +118,38 @@ class BeamDecoder:
     """Lexicon-constrained CTC beam search with a word n-gram LM.
 
     Files (inside the model directory): ``tokens.txt`` (one label per model output
-    index; ``-`` blank, ``|`` word boundary), ``lexicon.txt`` (``WORD W O R D |``),
+    index; ``-`` blank, ``|`` word boundary), ``lexicon.txt[.gz]`` (``WORD W O R D |``),
     ``lm.arpa`` or ``lm.arpa.gz``; parameters from model.json ``decoder``."""
 
     def __init__(self, model_dir: Path, beam_size: int = 64, lm_weight: float = 0.6,
                  word_score: float = 0.0, beam_threshold: float = 25.0, sil_score: float = 0.0):
+        import gzip
+        import shutil
+        import tempfile
+
         from torchaudio.models.decoder import ctc_decoder
+
+        from .lm import read_lexicon_words
 
         model_dir = Path(model_dir)
         lm_path = next(p for p in (model_dir / "lm.arpa.gz", model_dir / "lm.arpa") if p.exists())
-        words = []
-        with open(model_dir / "lexicon.txt", encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    words.append(line.split()[0])
-        words_unique = list(dict.fromkeys(words)) + ["<unk>"]
-        self.words_file = model_dir / "words.txt"
-        if not self.words_file.exists():
-            raise FileNotFoundError(self.words_file)
-        listed = self.words_file.read_text(encoding="utf-8").split()
-        if listed != words_unique:
-            raise ValueError("words.txt does not match lexicon.txt (+<unk>)")
+        lex_path = next(p for p in (model_dir / "lexicon.txt", model_dir / "lexicon.txt.gz")
+                        if p.exists())
+        # flashlight reads plain files: the lexicon and its word dictionary (LM index order)
+        self._tmp = tempfile.TemporaryDirectory(prefix="asr-lexicon-")
+        if lex_path.suffix == ".gz":
+            plain = Path(self._tmp.name) / "lexicon.txt"
+            with gzip.open(lex_path, "rb") as src, open(plain, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            lex_path = plain
+        words_unique = read_lexicon_words(lex_path) + ["<unk>"]
+        self.words_file = Path(self._tmp.name) / "words.txt"
+        self.words_file.write_text("\n".join(words_unique) + "\n", encoding="utf-8")
         self.lm = NgramLMAdapter(ArpaLM(lm_path), words_unique)
         self.tokens = (model_dir / "tokens.txt").read_text(encoding="utf-8").split("\n")
         self.tokens = [t for t in self.tokens if t != ""]
         self.decoder = ctc_decoder(
-            lexicon=str(model_dir / "lexicon.txt"), tokens=self.tokens, lm=self.lm,
+            lexicon=str(lex_path), tokens=self.tokens, lm=self.lm,
             lm_dict=str(self.words_file), nbest=1, beam_size=beam_size,
             beam_threshold=beam_threshold, lm_weight=lm_weight, word_score=word_score,
             sil_score=sil_score, unk_score=float("-inf"), blank_token="-", sil_token="|")

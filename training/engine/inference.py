@@ -43,7 +43,8 @@ class LoadedModel:
     @property
     def has_lm(self) -> bool:
         d = self.model_dir
-        return ((d / "lexicon.txt").exists() and (d / "tokens.txt").exists()
+        return (((d / "lexicon.txt").exists() or (d / "lexicon.txt.gz").exists())
+                and (d / "tokens.txt").exists()
                 and ((d / "lm.arpa.gz").exists() or (d / "lm.arpa").exists()))
 
     def beam_decoder(self) -> BeamDecoder | None:
@@ -194,7 +195,8 @@ def align(model_dir, media_path, text: str, max_duration_s: float = 900.0) -> di
     lab2id = {lab: i for i, lab in enumerate(model.labels)}
     space = lab2id.get(" ")
     words = [w for w in text.split() if w]
-    upper = all(lab == lab.upper() for lab in model.labels)
+    letters = [lab for lab in model.labels if len(lab) == 1 and lab.isalpha()]
+    upper = bool(letters) and all(lab.isupper() for lab in letters)
     targets, word_of = [], []
     for wi, w in enumerate(words):
         w2 = w.upper() if upper else w

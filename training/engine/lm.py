@@ -26,11 +26,13 @@ def _open(path: Path, mode: str):
 
 
 def build_lm(sentences, out_path: Path, order: int = 3, discount: float = 0.7,
-             min_count_top: int = 2) -> dict:
+             min_count_top: int = 2, extra_words=()) -> dict:
     """Estimate an interpolated Kneser-Ney n-gram LM and write it in ARPA format.
 
     ``min_count_top``: highest-order n-grams seen fewer times are pruned (their
     mass goes to the back-off), which keeps the file small.
+    ``extra_words``: vocabulary (e.g. dictionary lemmas) added as unigrams with a
+    continuation count of one, so the decoder can output them.
     """
     counts = [Counter() for _ in range(order + 1)]  # counts[n][ngram tuple]
     for s in sentences:
@@ -51,6 +53,11 @@ def build_lm(sentences, out_path: Path, order: int = 3, discount: float = 0.7,
         for ng, c in counts[n].items():
             if ng[0] == BOS:
                 cont[n][ng] = c
+
+    for w in extra_words:
+        if (w,) not in counts[1]:
+            counts[1][(w,)] = 1
+            cont[1][(w,)] = 1
 
     def eff(n):
         return counts[n] if n == order else cont[n]
@@ -171,9 +178,10 @@ class ArpaLM:
 
 
 def write_lexicon(words, path: Path) -> int:
-    """One line per word: ``WORD W O R D |`` (``|`` = word boundary token)."""
+    """One line per word: ``WORD W O R D |`` (``|`` = word boundary token);
+    gzipped when ``path`` ends in .gz."""
     words = sorted({w for w in words if w and w not in (BOS, EOS, UNK)})
-    with open(path, "w", encoding="utf-8") as f:
+    with _open(Path(path), "w") as f:
         for w in words:
             f.write(f"{w}\t{' '.join(w)} |\n")
     return len(words)
@@ -181,3 +189,33 @@ def write_lexicon(words, path: Path) -> int:
 
 def write_tokens(tokens, path: Path) -> None:
     Path(path).write_text("\n".join(tokens) + "\n", encoding="utf-8")
+
+
+def read_lexicon_words(path: Path) -> list[str]:
+    """Words of a lexicon file (plain or .gz), in file order, without duplicates."""
+    words = []
+    with _open(Path(path), "r") as f:
+        for line in f:
+            if line.strip():
+                words.append(line.split()[0])
+    return list(dict.fromkeys(words))
+
+
+def wordnet_lemmas(wordnet_dir: Path = Path("/usr/share/wordnet")) -> set[str]:
+    """Single-word WordNet lemmas and their irregular inflections, upper-cased."""
+    import re
+
+    out = set()
+    for part in ("noun", "verb", "adj", "adv"):
+        for name in (f"index.{part}", f"{part}.exc"):
+            p = Path(wordnet_dir) / name
+            if not p.exists():
+                continue
+            for line in p.read_text(encoding="latin-1").splitlines():
+                if line.startswith(" "):
+                    continue
+                fields = line.split()[:1] if name.startswith("index") else line.split()
+                for w in fields:
+                    if re.fullmatch(r"[a-z]+('[a-z]+)?", w) and len(w) > 1 or w in ("a", "i"):
+                        out.add(w.upper())
+    return out

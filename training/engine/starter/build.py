@@ -55,7 +55,7 @@ def main(out: str | Path = "models/en-us-general", work_dir: str | Path = "/var/
                         "(no medicine file) and spelled-out number/date/time sentences",
                 "utterances": len(rows),
                 "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
-                "epochs_completed": state["meta"].get("epoch", summary.get("epochs")),
+                "epochs": _epochs(state["meta"].get("step"), rows),
                 "steps": state["meta"].get("step"),
                 "wall_s": round(state["meta"].get("elapsed_s", summary.get("wall_s", 0))),
                 "dev_cer_greedy": state["meta"].get("dev_cer"),
@@ -70,6 +70,15 @@ def main(out: str | Path = "models/en-us-general", work_dir: str | Path = "/var/
         result["evaluate"] = evaluate(out, corpus_dir, log=log)
     log(f"build finished in {time.time() - t_start:.0f}s")
     return result
+
+
+def _epochs(steps, rows, max_batch_s: float = 48.0):
+    """Passes over the training data (the last one may be partial: time budget)."""
+    from .train import BucketSampler
+
+    if not steps:
+        return None
+    return round(steps / len(BucketSampler([r["duration"] for r in rows], max_batch_s)), 2)
 
 
 def cli(argv=None) -> None:

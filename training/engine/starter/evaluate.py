@@ -34,7 +34,7 @@ def score(pairs):
     return {"wer": round(jiwer.wer(refs, hyps), 4), "cer": round(jiwer.cer(refs, hyps), 4)}
 
 
-def tune(model_dir: Path, dev, grid_lm=(0.3, 0.5, 0.8, 1.2), grid_ws=(-1.0, 0.0, 1.0), log=print):
+def tune(model_dir: Path, dev, grid_lm=(0.3, 0.5, 0.7, 0.9), grid_ws=(0.0, 1.0, 2.0), log=print):
     best = None
     for lw in grid_lm:
         for ws in grid_ws:

@@ -6,9 +6,9 @@ Output files::
     encoder.ckpt       fp32 state_dict
     tokenizer.ckpt     speechbrain CTCTextEncoder (index 0 = blank)
     tokens.txt         one label per output index, for the beam decoder ('-' blank, '|' space)
-    lexicon.txt        WORD W O R D |
-    words.txt          lexicon words + <unk> (LM dictionary order)
-    lm.arpa.gz         word 3-gram LM (interpolated Kneser-Ney, ARPA)
+    lexicon.txt.gz     WORD W O R D |  (LM corpus vocabulary + WordNet lemmas)
+    lm.arpa.gz         word 3-gram LM (interpolated Kneser-Ney, ARPA); WordNet
+                       lemmas not in the corpus enter as count-1 unigrams
     model.json         metadata (filled in further by evaluation)
 """
 from __future__ import annotations
@@ -57,7 +57,7 @@ def write_tokenizer(path: Path) -> list[str]:
 
 
 def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None = None,
-            lm_order: int = 3, log=print) -> dict:
+            lm_order: int = 3, extra_lexicon: bool = True, log=print) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
@@ -83,11 +83,11 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
 
     sentences = [s for s in Path(lm_corpus).read_text().split("\n") if s.strip()]
     t0 = time.time()
-    lm_info = lm_mod.build_lm(sentences, out_dir / "lm.arpa.gz", order=lm_order)
-    vocab = {w for s in sentences for w in s.split()}
-    n_words = lm_mod.write_lexicon(vocab, out_dir / "lexicon.txt")
-    words = sorted(vocab) + ["<unk>"]
-    (out_dir / "words.txt").write_text("\n".join(words) + "\n")
+    extra = lm_mod.wordnet_lemmas() if extra_lexicon else set()
+    lm_info = lm_mod.build_lm(sentences, out_dir / "lm.arpa.gz", order=lm_order,
+                              extra_words=sorted(extra))
+    vocab = {w for s in sentences for w in s.split()} | extra
+    n_words = lm_mod.write_lexicon(vocab, out_dir / "lexicon.txt.gz")
     log(f"LM {lm_info} lexicon {n_words} words ({time.time() - t0:.0f}s)")
 
     info = {
@@ -101,7 +101,11 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
         "blank_index": 0,
         "params": n_params,
         "lm": {"type": f"word {lm_order}-gram ARPA (interpolated Kneser-Ney)",
-               "file": "lm.arpa.gz", "ngrams": lm_info["ngrams"], "lexicon_words": n_words},
+               "file": "lm.arpa.gz", "ngrams": lm_info["ngrams"], "lexicon": "lexicon.txt.gz",
+               "lexicon_words": n_words,
+               "text": "WordNet examples, fortunes (no medicine), number/date/everyday "
+                       "templates; held-out test sentences excluded"
+                       + ("; plus WordNet lemma vocabulary" if extra_lexicon else "")},
         "decoder": {"beam_size": 64, "lm_weight": 0.6, "word_score": 0.0,
                     "beam_threshold": 25.0},
         "build_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
