@@ -36,7 +36,7 @@ def build_tiny_model(out_dir: Path) -> Path:
     torch.save({"model": model.state_dict(), "model_kwargs": TINY}, checkpoint)
     corpus = out_dir.parent / f"{out_dir.name}.txt"
     corpus.write_text("\n".join(SENTENCES) + "\n")
-    package(checkpoint, out_dir, corpus, meta={"name": "tiny"}, log=lambda *_: None)
+    package(checkpoint, out_dir, corpus, meta={"name": "tiny"}, extra_lexicon=False, log=lambda *_: None)
     with gzip.open(out_dir / "lm_corpus.txt.gz", "wt") as handle:
         handle.write("\n".join(SENTENCES) + "\n")
     checkpoint.unlink()

@@ -252,28 +252,30 @@ def adapt_lm(
     """Join the domain's transcripts to the base's LM text and rebuild the n-gram LM and lexicon.
 
     Domain sentences are repeated until they make about `domain_share` of the text,
-    so their words become words the decoder can produce, and likely ones.
+    so their words become words the decoder can produce, and likely ones. Every
+    word of the base's lexicon stays in (as a unigram where the text lacks it).
     """
     base_dir, out_dir = Path(base_dir), Path(out_dir)
-    corpus_file = base_dir / LM_CORPUS
-    if corpus_file.exists():
-        with gzip.open(corpus_file, "rt", encoding="utf-8") as handle:
+    base_lexicon = next(p for p in (base_dir / "lexicon.txt", base_dir / "lexicon.txt.gz") if p.exists())
+    base_words = set(lm_mod.read_lexicon_words(base_lexicon))
+    base_sentences: list[str] = []
+    if (base_dir / LM_CORPUS).exists():
+        with gzip.open(base_dir / LM_CORPUS, "rt", encoding="utf-8") as handle:
             base_sentences = [line.strip() for line in handle if line.strip()]
-    else:  # no text shipped with the base: keep at least its vocabulary reachable
-        base_sentences = [
-            line.split()[0] for line in (base_dir / "lexicon.txt").read_text().splitlines() if line
-        ]
     domain = [s for s in domain_sentences if s.strip()]
     repeat = max(1, round(domain_share * len(base_sentences) / max(1, (1 - domain_share) * len(domain))))
-    info = lm_mod.build_lm(base_sentences + domain * repeat, out_dir / "lm.arpa.gz", order=order)
-    vocabulary = {w for s in base_sentences + domain for w in s.split()}
-    words = lm_mod.write_lexicon(vocabulary, out_dir / "lexicon.txt")
-    (out_dir / "words.txt").write_text("\n".join(sorted(vocabulary) + ["<unk>"]) + "\n")
+    info = lm_mod.build_lm(
+        base_sentences + domain * repeat, out_dir / "lm.arpa.gz", order=order, extra_words=sorted(base_words)
+    )
+    vocabulary = base_words | {w for s in domain for w in s.split()}
+    words = lm_mod.write_lexicon(vocabulary, out_dir / "lexicon.txt.gz")
     return {
         "ngrams": info.get("ngrams"),
         "lexicon_words": words,
         "domain_sentences": len(domain),
+        "new_words": len(vocabulary - base_words),
         "repeat": repeat,
+        "base_text": bool(base_sentences),
     }
 
 
