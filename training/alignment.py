@@ -5,7 +5,6 @@ from pathlib import Path, PurePath
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django_q.tasks import async_task
 
 from config.errors import ApplicationError
@@ -13,10 +12,9 @@ from custom_models.models import CustomModel
 from custom_models.services import require_automatic_training
 from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
-from datasets.storage import local_copy
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from panel.models import Organisation
-from training.inference import job_model_resolve, media_accept
+from training.inference import media_accept, media_job_run
 from training.models import AlignmentJob
 
 # Below this mean confidence the text is not what was said: refuse rather than return garbage.
@@ -73,16 +71,10 @@ def alignment_job_create(
 
 
 def alignment_job_run(*, job_id: int) -> str:
-    from training.engine import alignment as engine_alignment
+    def work(job, resolved, path) -> dict:
+        from training.engine import alignment as engine_alignment
 
-    if not AlignmentJob.objects.filter(pk=job_id, status=AlignmentJob.Status.QUEUED).update(
-        status=AlignmentJob.Status.RUNNING, started_at=timezone.now()
-    ):
-        return "not claimed"
-    job = AlignmentJob.objects.select_related("organisation", "language").get(pk=job_id)
-    try:
-        resolved = job_model_resolve(job)
-        with local_copy(job.media.name) as path, tempfile.TemporaryDirectory(prefix="align-") as folder:
+        with tempfile.TemporaryDirectory(prefix="align-") as folder:
             wav = Path(folder) / "audio.wav"
             try:
                 media.to_wav(path, wav)
@@ -99,20 +91,13 @@ def alignment_job_run(*, job_id: int) -> str:
                 "check that they belong together.",
                 error_code="alignment_mismatch",
             )
-    except Exception as exc:  # any failure is the job's result, shown to the user
-        message = exc.message if isinstance(exc, ApplicationError) else f"Alignment failed: {exc}"
-        AlignmentJob.objects.filter(pk=job_id).update(
-            status=AlignmentJob.Status.FAILED, error=message, finished_at=timezone.now()
-        )
-        return "failed"
-    AlignmentJob.objects.filter(pk=job_id).update(
-        status=AlignmentJob.Status.DONE,
-        segments=result["segments"],
-        warnings=result["warnings"],
-        duration=result["duration"],
-        finished_at=timezone.now(),
-    )
-    return "done"
+        return {
+            "segments": result["segments"],
+            "warnings": result["warnings"],
+            "duration": result["duration"],
+        }
+
+    return media_job_run(AlignmentJob, job_id=job_id, work=work, failure="Alignment failed")
 
 
 def alignment_subtitles(*, job: AlignmentJob, format: str) -> str:

@@ -89,32 +89,41 @@ def transcription_job_create(
     return job
 
 
-def transcription_job_run(*, job_id: int) -> str:
-    """Run a queued job on this worker (claimed once, so a retry cannot run it twice)."""
-    if not TranscriptionJob.objects.filter(pk=job_id, status=TranscriptionJob.Status.QUEUED).update(
-        status=TranscriptionJob.Status.RUNNING, started_at=timezone.now()
+def media_job_run(job_model, *, job_id: int, work, failure: str) -> str:
+    """Run a queued transcription or alignment job on this worker.
+
+    Claimed with a conditional update, so a retried task cannot run it twice.
+    `work(job, resolved_model, local_path)` returns the fields of the result;
+    any error becomes the job's failure, with a message for the user.
+    """
+    if not job_model.objects.filter(pk=job_id, status="queued").update(
+        status="running", started_at=timezone.now()
     ):
         return "not claimed"
-    job = TranscriptionJob.objects.select_related("organisation", "custom_model", "language").get(pk=job_id)
+    job = job_model.objects.select_related("organisation", "custom_model", "language").get(pk=job_id)
     try:
         resolved = job_model_resolve(job)
         with local_copy(job.media.name) as path:
-            result = transcribe_file(path=path, resolved=resolved)
+            fields = work(job, resolved, path)
     except Exception as exc:  # any failure is the job's result, shown to the user
-        message = exc.message if isinstance(exc, ApplicationError) else f"Transcription failed: {exc}"
-        TranscriptionJob.objects.filter(pk=job_id).update(
-            status=TranscriptionJob.Status.FAILED, error=message, finished_at=timezone.now()
-        )
+        message = exc.message if isinstance(exc, ApplicationError) else f"{failure}: {exc}"
+        job_model.objects.filter(pk=job_id).update(status="failed", error=message, finished_at=timezone.now())
         return "failed"
-    TranscriptionJob.objects.filter(pk=job_id).update(
-        status=TranscriptionJob.Status.DONE,
-        text=result["text"],
-        words=result["words"],
-        duration=result["duration"],
-        processing_seconds=result.get("processing_s"),
-        finished_at=timezone.now(),
-    )
+    job_model.objects.filter(pk=job_id).update(status="done", finished_at=timezone.now(), **fields)
     return "done"
+
+
+def transcription_job_run(*, job_id: int) -> str:
+    def work(job, resolved, path) -> dict:
+        result = transcribe_file(path=path, resolved=resolved)
+        return {
+            "text": result["text"],
+            "words": result["words"],
+            "duration": result["duration"],
+            "processing_seconds": result.get("processing_s"),
+        }
+
+    return media_job_run(TranscriptionJob, job_id=job_id, work=work, failure="Transcription failed")
 
 
 def transcription_job_as_dict(job: TranscriptionJob) -> dict:
