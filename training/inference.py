@@ -1,6 +1,7 @@
 """Transcription: one service for `POST /api/v3/stt`, the panel and `manage.py transcribe`."""
 
 import uuid
+from datetime import timedelta
 from pathlib import Path, PurePath
 
 from django.core.files import File
@@ -111,6 +112,23 @@ def media_job_run(job_model, *, job_id: int, work, failure: str) -> str:
         return "failed"
     job_model.objects.filter(pk=job_id).update(status="done", finished_at=timezone.now(), **fields)
     return "done"
+
+
+MEDIA_JOB_TIMEOUT_SECONDS = 3 * 3600
+
+
+def media_jobs_sweep() -> int:
+    """Fail transcription and alignment jobs left running by a worker that died."""
+    from training.models import AlignmentJob
+
+    cutoff = timezone.now() - timedelta(seconds=MEDIA_JOB_TIMEOUT_SECONDS)
+    reason = "The worker stopped before the job finished; submit the file again."
+    return sum(
+        job_model.objects.filter(status="running", started_at__lt=cutoff).update(
+            status="failed", error=reason, finished_at=timezone.now()
+        )
+        for job_model in (TranscriptionJob, AlignmentJob)
+    )
 
 
 def transcription_job_run(*, job_id: int) -> str:

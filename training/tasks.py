@@ -69,6 +69,9 @@ def run_training(run_id: int) -> str:
 
 
 def sweep_training() -> list[int]:
+    from training.inference import media_jobs_sweep
+
+    media_jobs_sweep()
     return services.training_runs_sweep()
 
 

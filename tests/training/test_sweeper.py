@@ -91,3 +91,19 @@ def test_a_failed_model_can_be_trained_again_and_keeps_its_training_claim(model,
     assert model.training_status == TrainingStatus.FAILED
     assert QuotaClaim.objects.filter(kind="training").count() == 1
     assert owner.client().post(f"/api/v3/custom_models/{model.pk}/run", {}, format="json").status_code == 202
+
+
+def test_a_transcription_left_running_by_a_dead_worker_is_failed(owner):
+    from training.inference import MEDIA_JOB_TIMEOUT_SECONDS
+    from training.models import TranscriptionJob
+    from training.tasks import sweep_training
+
+    job = TranscriptionJob.objects.create(
+        organisation=owner.organisation, model_label="en", filename="a.wav", media="x.wav", status="running"
+    )
+    TranscriptionJob.objects.filter(pk=job.pk).update(
+        started_at=timezone.now() - timedelta(seconds=MEDIA_JOB_TIMEOUT_SECONDS + 1)
+    )
+    sweep_training()
+    job.refresh_from_db()
+    assert job.status == "failed" and "worker stopped" in job.error
