@@ -86,4 +86,12 @@ def add_train_shards(work_dir: Path, shards: list[int], n_train: int = 16000, n_
                                  prefix=f"tr{k:02d}_")
         rows = synth.synthesize(items, work_dir / "wav", work_dir / f"train_{k:02d}.csv",
                                 workers=workers)
-        log(f"train_{k:02d}: {len(rows)} utts, {sum(r['duration'] for r in rows) / 3600:.2f} h")
+        hours = sum(r["duration"] for r in rows) / 3600
+        log(f"train_{k:02d}: {len(rows)} utts, {hours:.2f} h")
+        stats_path = work_dir / "corpus.json"
+        stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+        stats[f"train_{k:02d}"] = {"utterances": len(rows), "hours": round(hours, 3)}
+        train_stats = [v for n, v in stats.items() if n.startswith("train") and n != "train_total"]
+        stats["train_total"] = {"utterances": sum(v["utterances"] for v in train_stats),
+                                "hours": round(sum(v["hours"] for v in train_stats), 3)}
+        stats_path.write_text(json.dumps(stats, indent=2))
