@@ -13,6 +13,7 @@ Output files::
 """
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from pathlib import Path
@@ -87,6 +88,9 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
     lm_info = lm_mod.build_lm(sentences, out_dir / "lm.arpa.gz", order=lm_order,
                               extra_words=sorted(extra))
     vocab = {w for s in sentences for w in s.split()} | extra
+    # The LM's text ships with the model: fine-tuning joins a customer's transcripts to it.
+    with gzip.GzipFile(out_dir / "lm_corpus.txt.gz", "wb", mtime=0) as handle:
+        handle.write(("\n".join(sentences) + "\n").encode("utf-8"))
     n_words = lm_mod.write_lexicon(vocab, out_dir / "lexicon.txt.gz")
     log(f"LM {lm_info} lexicon {n_words} words ({time.time() - t0:.0f}s)")
 
