@@ -18,9 +18,10 @@ from training.inference import media_accept, media_job_run
 from training.models import AlignmentJob
 
 # Below this mean confidence the text is not what was said: refuse rather than return garbage.
-MISMATCH_CONFIDENCE = 0.15
-# A cue below this confidence is flagged to the user (the engine warns at the same level).
-LOW_CONFIDENCE = 0.35
+MISMATCH_CONFIDENCE = 0.05
+# A cue below this confidence is flagged to the user. Measured with the starter model on
+# synthetic speech: the right text scores 0.26-0.85 per cue, unrelated text 0.000-0.002.
+LOW_CONFIDENCE = 0.1
 MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024
 
 

@@ -37,7 +37,7 @@ def transcription(persona, *, status: str = "done", custom_model=None, **fields)
 
 SEGMENTS = [
     {"start": 0.2, "end": 0.9, "text": "The patient", "confidence": 0.91},
-    {"start": 1.0, "end": 2.5, "text": "has atrial fibrillation.", "confidence": 0.2},
+    {"start": 1.0, "end": 2.5, "text": "has atrial fibrillation.", "confidence": 0.05},
     {"start": None, "end": None, "text": "Not in the audio.", "confidence": 0.0},
 ]
 

@@ -75,7 +75,7 @@ def test_result_shows_cues_with_times_confidence_and_highlighted_warnings(owner,
     job = jobs.alignment(owner)
     content = login(owner).get(f"/alignments/{job.pk}/").content.decode()
     assert "<td>0.200</td>" in content and "<td>0.91</td>" in content
-    assert content.count('class="low-confidence"') == 2  # confidence 0.2, and the line not placed
+    assert content.count('class="low-confidence"') == 2  # confidence 0.05, and the line not placed
     assert "not placed" in content
     assert "Line 2 matches the audio poorly" in content and "2 cues need a look" in content
     assert f"/alignments/{job.pk}/download/vtt/" in content

@@ -22,7 +22,7 @@ from .inference import load_model
 WINDOW_SECONDS = 60.0
 KEEP_MARGIN_SECONDS = 12.0
 TEXT_SLACK = 1.5
-LOW_CONFIDENCE = 0.35
+LOW_CONFIDENCE = 0.1
 
 
 def _tokens(word: str, lab2id: dict[str, int]) -> list[int]:
