@@ -1,4 +1,5 @@
 """Tests of the ASR engine against the packaged starter model (no Django DB)."""
+
 from __future__ import annotations
 
 import os
@@ -50,14 +51,20 @@ def clips(tmp_path_factory):
 
 def test_import_does_not_load_torch():
     code = "import sys, training.engine; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_packaged_model_layout_and_size():
-    for name in ("hyperparams.yaml", "encoder.ckpt", "tokenizer.ckpt", "tokens.txt",
-                 "lexicon.txt.gz", "lm.arpa.gz", "model.json"):
+    for name in (
+        "hyperparams.yaml",
+        "encoder.ckpt",
+        "tokenizer.ckpt",
+        "tokens.txt",
+        "lexicon.txt.gz",
+        "lm.arpa.gz",
+        "model.json",
+    ):
         assert (MODEL_DIR / name).is_file(), name
     total = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
     assert total <= 20 * 1024 * 1024
@@ -122,12 +129,32 @@ def long_file(tmp_path_factory):
     if shutil.which("espeak-ng") is None or shutil.which("ffmpeg") is None:
         pytest.skip("espeak-ng/ffmpeg missing")
     d = tmp_path_factory.mktemp("long")
-    para = ("the library is open until six in the evening. we watched the sunset from "
-            "the top of the hill. the soup is too hot to eat right now. ")
+    para = (
+        "the library is open until six in the evening. we watched the sunset from "
+        "the top of the hill. the soup is too hot to eat right now. "
+    )
     clip = _speak(para * 2, d / "para.wav")
     out = d / "long.wav"
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-stream_loop", "-1", "-i",
-                    str(clip), "-t", "600", "-ac", "1", "-ar", "16000", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(clip),
+            "-t",
+            "600",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -145,13 +172,17 @@ def test_chunking_ten_minutes_keeps_memory_bounded(long_file):
         print(json.dumps({{"growth": hwm() - before, "chunks": chunks}}))
     """)
     import json
-    res = json.loads(subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
-                                    capture_output=True, text=True).stdout)
+
+    res = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True
+        ).stdout
+    )
     chunks = res["chunks"]
     assert 20 <= len(chunks) <= 45
     assert all(d <= 30.0 + 1e-6 for _, d in chunks)
     assert sum(d for _, d in chunks) == pytest.approx(600.0, abs=0.1)
-    for (o1, d1), (o2, _) in zip(chunks, chunks[1:]):
+    for (o1, d1), (o2, _) in zip(chunks, chunks[1:], strict=False):
         assert o2 == pytest.approx(o1 + d1, abs=1e-3)
     # 10 min of float32 PCM is 38 MB; streaming keeps the peak far below that.
     assert res["growth"] < 20 * 1024 * 1024, res["growth"]
@@ -159,8 +190,10 @@ def test_chunking_ten_minutes_keeps_memory_bounded(long_file):
 
 def test_transcribe_multi_chunk_offsets(long_file, tmp_path):
     two_min = tmp_path / "two_min.wav"
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(long_file), "-t",
-                    "75", str(two_min)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(long_file), "-t", "75", str(two_min)],
+        check=True,
+    )
     out = engine.transcribe(MODEL_DIR, two_min, decoder="greedy")
     assert out["chunks"] >= 3
     assert out["duration"] == pytest.approx(75.0, abs=0.1)

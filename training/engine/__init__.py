@@ -11,12 +11,20 @@ Public API::
     validate_model_dir(path) -> None                # raises ModelLoadError
     align(model_dir, media_path, text) -> dict      # CTC forced alignment
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["load_model", "transcribe", "validate_model_dir", "align", "ModelLoadError",
-           "clear_cache", "cache_info"]
+__all__ = [
+    "load_model",
+    "transcribe",
+    "validate_model_dir",
+    "align",
+    "ModelLoadError",
+    "clear_cache",
+    "cache_info",
+]
 
 
 from .errors import ModelLoadError
@@ -24,6 +32,7 @@ from .errors import ModelLoadError
 
 def _inference():
     from . import inference
+
     return inference
 
 

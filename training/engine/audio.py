@@ -5,12 +5,13 @@ Only numpy and the ``ffmpeg`` binary are needed (no torch); subprocesses always
 get an argument list, never a shell.  Memory stays bounded by roughly one chunk
 plus one read block whatever the input length.
 """
+
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -23,20 +24,41 @@ class AudioDecodeError(RuntimeError):
 
 
 def ffmpeg_command(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[str]:
-    return ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
-            "-vn", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-acodec", "pcm_f32le",
-            "pipe:1"]
+    return [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(sample_rate),
+        "-f",
+        "f32le",
+        "-acodec",
+        "pcm_f32le",
+        "pipe:1",
+    ]
 
 
-def stream_pcm(path: str | Path, block_s: float = 5.0,
-               sample_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
+def stream_pcm(
+    path: str | Path, block_s: float = 5.0, sample_rate: int = SAMPLE_RATE
+) -> Iterator[np.ndarray]:
     """Yield float32 mono blocks of about ``block_s`` seconds decoded by ffmpeg."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(str(path))
     block_bytes = int(block_s * sample_rate) * _BYTES_PER_SAMPLE
-    proc = subprocess.Popen(ffmpeg_command(path, sample_rate), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ffmpeg_command(path, sample_rate),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     leftover = b""
     try:
         assert proc.stdout is not None
@@ -68,8 +90,8 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 
 @dataclass
 class Chunk:
-    offset: float          # seconds from the start of the file
-    samples: np.ndarray    # float32 mono at SAMPLE_RATE
+    offset: float  # seconds from the start of the file
+    samples: np.ndarray  # float32 mono at SAMPLE_RATE
 
     @property
     def duration(self) -> float:
@@ -90,9 +112,13 @@ def _quietest_cut(buf: np.ndarray, lo: int, hi: int, win: int) -> int:
     return lo + int(starts[best]) + win // 2
 
 
-def chunk_stream(blocks: Iterator[np.ndarray], max_chunk_s: float = 30.0,
-                 min_chunk_s: float = 15.0, sample_rate: int = SAMPLE_RATE,
-                 search_win_s: float = 0.2) -> Iterator[Chunk]:
+def chunk_stream(
+    blocks: Iterator[np.ndarray],
+    max_chunk_s: float = 30.0,
+    min_chunk_s: float = 15.0,
+    sample_rate: int = SAMPLE_RATE,
+    search_win_s: float = 0.2,
+) -> Iterator[Chunk]:
     """Cut a stream of blocks into chunks of at most ``max_chunk_s`` seconds,
     cutting at the quietest ``search_win_s`` window between ``min_chunk_s`` and
     ``max_chunk_s``."""
@@ -118,7 +144,6 @@ def chunk_stream(blocks: Iterator[np.ndarray], max_chunk_s: float = 30.0,
             yield Chunk(offset / sample_rate, buf)
 
 
-def iter_chunks(path: str | Path, max_chunk_s: float = 30.0, min_chunk_s: float = 15.0
-                ) -> Iterator[Chunk]:
+def iter_chunks(path: str | Path, max_chunk_s: float = 30.0, min_chunk_s: float = 15.0) -> Iterator[Chunk]:
     """ffmpeg-decode ``path`` and yield bounded chunks cut at low-energy points."""
     return chunk_stream(stream_pcm(path), max_chunk_s=max_chunk_s, min_chunk_s=min_chunk_s)

@@ -1,6 +1,7 @@
 """CTC decoding: greedy with frame alignment, and a lexicon + word n-gram beam
 search (flashlight-text through ``torchaudio.models.decoder.ctc_decoder``) with
 a Python ARPA language model.  Imported on demand only (needs torch)."""
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ class WordSpan:
 def _spans_from_tokens(labels: list[str], frames: list[int]) -> list[WordSpan]:
     """Group (label, frame) pairs of emitted tokens into words split at spaces."""
     spans, cur, start, last = [], [], None, None
-    for lab, fr in zip(labels, frames):
+    for lab, fr in zip(labels, frames, strict=False):
         if lab in (" ", "|", "\u2581"):
             if cur:
                 spans.append(WordSpan("".join(cur), start, last + 1))
@@ -105,7 +106,7 @@ class NgramLMAdapter:
                 word = self.words[usr_token_idx]
                 child = state.child(usr_token_idx)
                 if child not in self.ctx:
-                    self.ctx[child] = (ctx + (word,))[-self.n:]
+                    self.ctx[child] = (ctx + (word,))[-self.n :]
                 return child, self._score(ctx, word)
 
             def finish(self, state):
@@ -121,8 +122,15 @@ class BeamDecoder:
     index; ``-`` blank, ``|`` word boundary), ``lexicon.txt[.gz]`` (``WORD W O R D |``),
     ``lm.arpa`` or ``lm.arpa.gz``; parameters from model.json ``decoder``."""
 
-    def __init__(self, model_dir: Path, beam_size: int = 64, lm_weight: float = 0.6,
-                 word_score: float = 0.0, beam_threshold: float = 25.0, sil_score: float = 0.0):
+    def __init__(
+        self,
+        model_dir: Path,
+        beam_size: int = 64,
+        lm_weight: float = 0.6,
+        word_score: float = 0.0,
+        beam_threshold: float = 25.0,
+        sil_score: float = 0.0,
+    ):
         import gzip
         import shutil
         import tempfile
@@ -133,8 +141,7 @@ class BeamDecoder:
 
         model_dir = Path(model_dir)
         lm_path = next(p for p in (model_dir / "lm.arpa.gz", model_dir / "lm.arpa") if p.exists())
-        lex_path = next(p for p in (model_dir / "lexicon.txt", model_dir / "lexicon.txt.gz")
-                        if p.exists())
+        lex_path = next(p for p in (model_dir / "lexicon.txt", model_dir / "lexicon.txt.gz") if p.exists())
         # flashlight reads plain files: the lexicon and its word dictionary (LM index order)
         self._tmp = tempfile.TemporaryDirectory(prefix="asr-lexicon-")
         if lex_path.suffix == ".gz":
@@ -149,10 +156,20 @@ class BeamDecoder:
         self.tokens = (model_dir / "tokens.txt").read_text(encoding="utf-8").split("\n")
         self.tokens = [t for t in self.tokens if t != ""]
         self.decoder = ctc_decoder(
-            lexicon=str(lex_path), tokens=self.tokens, lm=self.lm,
-            lm_dict=str(self.words_file), nbest=1, beam_size=beam_size,
-            beam_threshold=beam_threshold, lm_weight=lm_weight, word_score=word_score,
-            sil_score=sil_score, unk_score=float("-inf"), blank_token="-", sil_token="|")
+            lexicon=str(lex_path),
+            tokens=self.tokens,
+            lm=self.lm,
+            lm_dict=str(self.words_file),
+            nbest=1,
+            beam_size=beam_size,
+            beam_threshold=beam_threshold,
+            lm_weight=lm_weight,
+            word_score=word_score,
+            sil_score=sil_score,
+            unk_score=float("-inf"),
+            blank_token="-",
+            sil_token="|",
+        )
         self._lock = threading.Lock()
 
     def decode(self, logp: torch.Tensor) -> list[WordSpan]:
@@ -163,10 +180,10 @@ class BeamDecoder:
         steps = hyp.timesteps.tolist()
         labels = [self.tokens[t] for t in toks]
         # drop leading/trailing boundary tokens and blanks
-        pairs = [(lab, fr) for lab, fr in zip(labels, steps) if lab != "-"]
+        pairs = [(lab, fr) for lab, fr in zip(labels, steps, strict=False) if lab != "-"]
         spans = _spans_from_tokens([p[0] for p in pairs], [p[1] for p in pairs])
         words = [w for w in hyp.words]
         if [s.word for s in spans] != words and len(spans) == len(words):
-            for s, w in zip(spans, words):
+            for s, w in zip(spans, words, strict=False):
                 s.word = w
         return spans

@@ -1,5 +1,6 @@
 """Model loading (LRU-cached per process) and transcription.  Needs torch and
 speechbrain, so it is imported lazily by :mod:`training.engine`."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,7 @@ class LoadedModel:
             self.labels = [tok.id_to_piece(i) for i in range(tok.vocab_size())]
             self.blank = int(meta.get("blank_index", 0))
         else:
-            raise ModelLoadError("unsupported tokenizer type %r" % type(tok).__name__)
+            raise ModelLoadError(f"unsupported tokenizer type {type(tok).__name__!r}")
         self.labels = [" " if lab == "|" else lab for lab in self.labels]
         self._beam: BeamDecoder | None = None
         self._beam_error: str | None = None
@@ -43,9 +44,11 @@ class LoadedModel:
     @property
     def has_lm(self) -> bool:
         d = self.model_dir
-        return (((d / "lexicon.txt").exists() or (d / "lexicon.txt.gz").exists())
-                and (d / "tokens.txt").exists()
-                and ((d / "lm.arpa.gz").exists() or (d / "lm.arpa").exists()))
+        return (
+            ((d / "lexicon.txt").exists() or (d / "lexicon.txt.gz").exists())
+            and (d / "tokens.txt").exists()
+            and ((d / "lm.arpa.gz").exists() or (d / "lm.arpa").exists())
+        )
 
     def beam_decoder(self) -> BeamDecoder | None:
         with self._beam_lock:
@@ -63,7 +66,7 @@ class LoadedModel:
         return out[0].float().cpu()
 
 
-_cache: "OrderedDict[str, LoadedModel]" = OrderedDict()
+_cache: OrderedDict[str, LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -94,8 +97,11 @@ def _load_uncached(model_dir: Path) -> LoadedModel:
     device = _device()
     try:
         asr = EncoderASR.from_hparams(
-            source=str(model_dir), savedir=str(model_dir),
-            local_strategy=LocalStrategy.NO_LINK, run_opts={"device": device})
+            source=str(model_dir),
+            savedir=str(model_dir),
+            local_strategy=LocalStrategy.NO_LINK,
+            run_opts={"device": device},
+        )
     except Exception as exc:
         raise ModelLoadError(f"cannot load {model_dir}: {type(exc).__name__}: {exc}") from exc
     asr.eval()
@@ -136,8 +142,7 @@ def validate_model_dir(path) -> None:
     except Exception as exc:
         raise ModelLoadError(f"model in {path} failed on a test input: {exc}") from exc
     if lp.dim() != 2 or lp.shape[-1] != len(model.labels):
-        raise ModelLoadError(
-            f"model output size {tuple(lp.shape)} does not match {len(model.labels)} labels")
+        raise ModelLoadError(f"model output size {tuple(lp.shape)} does not match {len(model.labels)} labels")
 
 
 def _decode_chunk(model: LoadedModel, samples, use_beam: bool) -> tuple[list[WordSpan], float]:
@@ -150,8 +155,7 @@ def _decode_chunk(model: LoadedModel, samples, use_beam: bool) -> tuple[list[Wor
     return greedy_decode(lp, model.labels, model.blank), frame_s
 
 
-def transcribe(model_dir, media_path, *, decoder: str = "auto",
-               max_chunk_s: float = 30.0) -> dict:
+def transcribe(model_dir, media_path, *, decoder: str = "auto", max_chunk_s: float = 30.0) -> dict:
     """Transcribe any ffmpeg-readable file.
 
     Returns ``{"text", "words": [{"word", "start", "end"}], "duration", "decoder"}``;
@@ -160,15 +164,14 @@ def transcribe(model_dir, media_path, *, decoder: str = "auto",
         raise ValueError("decoder must be 'auto', 'greedy' or 'beam'")
     model = load_model(model_dir)
     use_beam = decoder != "greedy"
-    if decoder == "beam":
-        if model.beam_decoder() is None:
-            raise RuntimeError("beam decoding unavailable for this model: "
-                               + (model._beam_error or "no lexicon/LM files"))
+    if decoder == "beam" and model.beam_decoder() is None:
+        raise RuntimeError(
+            "beam decoding unavailable for this model: " + (model._beam_error or "no lexicon/LM files")
+        )
     used = "beam" if use_beam and model.beam_decoder() is not None else "greedy"
     words, duration, n_chunks = [], 0.0, 0
     t0 = time.time()
-    for chunk in audio_mod.iter_chunks(media_path, max_chunk_s=max_chunk_s,
-                                       min_chunk_s=max_chunk_s / 2):
+    for chunk in audio_mod.iter_chunks(media_path, max_chunk_s=max_chunk_s, min_chunk_s=max_chunk_s / 2):
         n_chunks += 1
         duration = chunk.offset + chunk.duration
         if chunk.duration < 0.1:
@@ -177,11 +180,15 @@ def transcribe(model_dir, media_path, *, decoder: str = "auto",
         for s in spans:
             start = chunk.offset + s.start_frame * frame_s
             end = min(chunk.offset + s.end_frame * frame_s, chunk.offset + chunk.duration)
-            words.append({"word": s.word.lower(), "start": round(start, 3),
-                          "end": round(max(end, start), 3)})
-    return {"text": " ".join(w["word"] for w in words), "words": words,
-            "duration": round(duration, 3), "decoder": used, "chunks": n_chunks,
-            "processing_s": round(time.time() - t0, 3)}
+            words.append({"word": s.word.lower(), "start": round(start, 3), "end": round(max(end, start), 3)})
+    return {
+        "text": " ".join(w["word"] for w in words),
+        "words": words,
+        "duration": round(duration, 3),
+        "decoder": used,
+        "chunks": n_chunks,
+        "processing_s": round(time.time() - t0, 3),
+    }
 
 
 def align(model_dir, media_path, text: str, max_duration_s: float = 900.0) -> dict:
@@ -218,8 +225,7 @@ def align(model_dir, media_path, text: str, max_duration_s: float = 900.0) -> di
         return {"words": [], "duration": round(duration, 3)}
     lp = torch.cat(lps)
     frame_s = duration / lp.shape[0]
-    ali, _ = F.forced_align(lp[None], torch.tensor([targets], dtype=torch.int32),
-                            blank=model.blank)
+    ali, _ = F.forced_align(lp[None], torch.tensor([targets], dtype=torch.int32), blank=model.blank)
     ali = ali[0].tolist()
     # walk the path: token k is emitted at the first frame where ali==targets[k] after a change
     k, prev, first, last = -1, model.blank, {}, {}
@@ -235,6 +241,11 @@ def align(model_dir, media_path, text: str, max_duration_s: float = 900.0) -> di
         ks = [i for i, x in enumerate(word_of) if x == wi]
         if not ks or ks[0] not in first:
             continue
-        out.append({"word": w, "start": round(first[ks[0]] * frame_s, 3),
-                    "end": round((last[ks[-1]] + 1) * frame_s, 3)})
+        out.append(
+            {
+                "word": w,
+                "start": round(first[ks[0]] * frame_s, 3),
+                "end": round((last[ks[-1]] + 1) * frame_s, 3),
+            }
+        )
     return {"words": out, "duration": round(duration, 3)}

@@ -8,6 +8,7 @@
 * :func:`write_lexicon` writes the ``WORD W O R D |`` spelling lexicon used by
   the lexicon-constrained decoder.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -25,8 +26,9 @@ def _open(path: Path, mode: str):
     return open(path, mode, encoding="utf-8")
 
 
-def build_lm(sentences, out_path: Path, order: int = 3, discount: float = 0.7,
-             min_count_top: int = 2, extra_words=()) -> dict:
+def build_lm(
+    sentences, out_path: Path, order: int = 3, discount: float = 0.7, min_count_top: int = 2, extra_words=()
+) -> dict:
     """Estimate an interpolated Kneser-Ney n-gram LM and write it in ARPA format.
 
     ``min_count_top``: highest-order n-grams seen fewer times are pruned (their
@@ -39,7 +41,7 @@ def build_lm(sentences, out_path: Path, order: int = 3, discount: float = 0.7,
         words = [BOS] + s.split() + [EOS]
         for n in range(1, order + 1):
             for i in range(len(words) - n + 1):
-                ng = tuple(words[i:i + n])
+                ng = tuple(words[i : i + n])
                 if n == 1 and ng == (BOS,):
                     continue
                 counts[n][ng] += 1
@@ -111,8 +113,7 @@ def build_lm(sentences, out_path: Path, order: int = 3, discount: float = 0.7,
                     line += f"\t{math.log10(backoff[n].get(ng, 1.0)):.4f}"
                 f.write(line + "\n")
         f.write("\n\\end\\\n")
-    return {"order": order, "ngrams": {n: len(probs[n]) for n in range(1, order + 1)},
-            "vocab": len(vocab)}
+    return {"order": order, "ngrams": {n: len(probs[n]) for n in range(1, order + 1)}, "vocab": len(vocab)}
 
 
 def _interp(probs, ng):
@@ -140,7 +141,7 @@ class ArpaLM:
                     continue
                 if line.startswith("\\"):
                     if line.endswith("-grams:"):
-                        section = int(line[1:line.index("-")])
+                        section = int(line[1 : line.index("-")])
                         self.order = max(self.order, section)
                     else:
                         section = 0
@@ -158,7 +159,7 @@ class ArpaLM:
         """log10 P(word | context); context is a tuple of previous words."""
         if (word,) not in self.prob:
             word = UNK
-        context = context[-(self.order - 1):] if self.order > 1 else ()
+        context = context[-(self.order - 1) :] if self.order > 1 else ()
         penalty = 0.0
         while True:
             ng = context + (word,)

@@ -4,6 +4,7 @@
 model directory can declare it as the ``encoder`` module of
 ``speechbrain.inference.ASR.EncoderASR`` in its hyperparams.yaml.
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,23 +24,44 @@ class ConformerCTCEncoder(torch.nn.Module):
     -> Linear(d_model) + relative positions -> Conformer -> Linear(n_tokens),
     log-softmax.  SpecAugment-style masking is applied only in training mode."""
 
-    def __init__(self, n_tokens: int = 29, n_mels: int = 80, d_model: int = 144,
-                 num_layers: int = 6, nhead: int = 4, d_ffn: int = 576,
-                 kernel_size: int = 15, dropout: float = 0.1, conv_channels: int = 32,
-                 spec_augment: bool = True):
+    def __init__(
+        self,
+        n_tokens: int = 29,
+        n_mels: int = 80,
+        d_model: int = 144,
+        num_layers: int = 6,
+        nhead: int = 4,
+        d_ffn: int = 576,
+        kernel_size: int = 15,
+        dropout: float = 0.1,
+        conv_channels: int = 32,
+        spec_augment: bool = True,
+    ):
         super().__init__()
         self.n_tokens = n_tokens
         self.spec_augment = spec_augment
         self.fbank = Fbank(sample_rate=16000, n_mels=n_mels)
         self.frontend = ConvolutionFrontEnd(
-            input_shape=(None, None, n_mels), num_blocks=2, num_layers_per_block=1,
-            out_channels=[64, conv_channels], kernel_sizes=[3, 3], strides=[2, 2],
-            residuals=[False, False], dropout=dropout)
+            input_shape=(None, None, n_mels),
+            num_blocks=2,
+            num_layers_per_block=1,
+            out_channels=[64, conv_channels],
+            kernel_sizes=[3, 3],
+            strides=[2, 2],
+            residuals=[False, False],
+            dropout=dropout,
+        )
         self.proj = Linear(input_size=conv_channels * ((n_mels + 3) // 4), n_neurons=d_model)
         self.pos = RelPosEncXL(d_model)
         self.conformer = ConformerEncoder(
-            num_layers=num_layers, d_model=d_model, d_ffn=d_ffn, nhead=nhead,
-            kernel_size=kernel_size, dropout=dropout, attention_type="RelPosMHAXL")
+            num_layers=num_layers,
+            d_model=d_model,
+            d_ffn=d_ffn,
+            nhead=nhead,
+            kernel_size=kernel_size,
+            dropout=dropout,
+            attention_type="RelPosMHAXL",
+        )
         self.out = Linear(input_size=d_model, n_neurons=n_tokens)
 
     @staticmethod
@@ -61,12 +83,12 @@ class ConformerCTCEncoder(torch.nn.Module):
             for _ in range(2):
                 w = int(torch.randint(0, 16, ()))
                 f0 = int(torch.randint(0, max(1, F - w), ()))
-                feats[b, :, f0:f0 + w] = 0
+                feats[b, :, f0 : f0 + w] = 0
             L = int(lens[b])
             for _ in range(2):
                 w = int(torch.randint(0, max(1, min(40, L // 10)), ()))
                 t0 = int(torch.randint(0, max(1, L - w), ()))
-                feats[b, t0:t0 + w, :] = 0
+                feats[b, t0 : t0 + w, :] = 0
         return feats
 
     def forward(self, wavs: torch.Tensor, wav_lens: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ fortunes), train (speechbrain Brain, time-budgeted), package (SpeechBrain
 pretrained layout + LM + lexicon), evaluate (held-out WER/CER, LM weight tuning).
 Nothing is downloaded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,37 +23,54 @@ def _log(msg: str) -> None:
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def main(out: str | Path = "models/en-us-general", work_dir: str | Path = "/var/tmp/starter-build",
-         stages=STAGES, train_budget_s: float = 6000.0, n_train: int = 16000,
-         extra_shards: int = 1, checkpoint: str | Path | None = None, log=_log) -> dict:
+def main(
+    out: str | Path = "models/en-us-general",
+    work_dir: str | Path = "/var/tmp/starter-build",
+    stages=STAGES,
+    train_budget_s: float = 6000.0,
+    n_train: int = 16000,
+    extra_shards: int = 1,
+    checkpoint: str | Path | None = None,
+    log=_log,
+) -> dict:
     out, work_dir = Path(out), Path(work_dir)
     corpus_dir, ckpt_dir = work_dir / "corpus", work_dir / "ckpt"
     t_start = time.time()
     result: dict = {}
     if "corpus" in stages:
         from .corpus import build_corpus
-        result["corpus"] = build_corpus(corpus_dir, n_train=n_train, extra_shards=extra_shards,
-                                        log=log)
+
+        result["corpus"] = build_corpus(corpus_dir, n_train=n_train, extra_shards=extra_shards, log=log)
     if "train" in stages:
         from .train import train
+
         result["train"] = train(corpus_dir, ckpt_dir, train_budget_s, log=log)
     if "package" in stages:
         from .package import package
+
         ckpt = Path(checkpoint) if checkpoint else ckpt_dir / "latest.pt"
         import torch
+
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        corpus_stats = json.loads((corpus_dir / "corpus.json").read_text()) \
-            if (corpus_dir / "corpus.json").exists() else {}
-        summary = json.loads((ckpt_dir / "train_summary.json").read_text()) \
-            if (ckpt_dir / "train_summary.json").exists() else {}
+        corpus_stats = (
+            json.loads((corpus_dir / "corpus.json").read_text())
+            if (corpus_dir / "corpus.json").exists()
+            else {}
+        )
+        summary = (
+            json.loads((ckpt_dir / "train_summary.json").read_text())
+            if (ckpt_dir / "train_summary.json").exists()
+            else {}
+        )
         train_files = sorted(corpus_dir.glob("train*.csv"))
         from .synth import read_manifest
+
         rows = [r for f in train_files for r in read_manifest(f)]
         meta = {
             "training": {
                 "data": "synthetic espeak-ng speech (many voices/variants, speeds, pitches, "
-                        "reverb/band-limit/noise augmentation) of WordNet examples, fortunes "
-                        "(no medicine file) and spelled-out number/date/time sentences",
+                "reverb/band-limit/noise augmentation) of WordNet examples, fortunes "
+                "(no medicine file) and spelled-out number/date/time sentences",
                 "utterances": len(rows),
                 "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
                 "epochs": _epochs(state["meta"].get("step"), rows),
@@ -67,6 +85,7 @@ def main(out: str | Path = "models/en-us-general", work_dir: str | Path = "/var/
         result["package"] = package(ckpt, out, corpus_dir / "lm_corpus.txt", meta=meta, log=log)
     if "evaluate" in stages:
         from .evaluate import evaluate
+
         result["evaluate"] = evaluate(out, corpus_dir, log=log)
     log(f"build finished in {time.time() - t_start:.0f}s")
     return result
@@ -91,8 +110,15 @@ def cli(argv=None) -> None:
     p.add_argument("--extra-shards", type=int, default=1)
     p.add_argument("--checkpoint", default=None)
     a = p.parse_args(argv)
-    main(a.out, a.work_dir, tuple(s for s in a.stages.split(",") if s), a.train_budget_s,
-         a.n_train, a.extra_shards, a.checkpoint)
+    main(
+        a.out,
+        a.work_dir,
+        tuple(s for s in a.stages.split(",") if s),
+        a.train_budget_s,
+        a.n_train,
+        a.extra_shards,
+        a.checkpoint,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Evaluate a packaged model on the held-out test sets (WER/CER, greedy and
 beam+LM), tune the LM weight on the dev set, and record results in model.json."""
+
 from __future__ import annotations
 
 import time
@@ -20,6 +21,7 @@ def _words(spans):
 
 def emissions(model, rows, limit=None):
     import soundfile as sf
+
     out, audio_s, t0 = [], 0.0, time.time()
     for r in rows[:limit]:
         wav, _ = sf.read(r["wav"], dtype="float32")
@@ -68,9 +70,11 @@ def evaluate(model_dir: Path, corpus_dir: Path, do_tune: bool = True, log=print)
         b = score([(ref, _words(beam.decode(lp))) for ref, lp in em])
         b_s = time.time() - t0
         results[name] = {
-            "utterances": len(rows), "hours": round(audio_s / 3600, 3),
+            "utterances": len(rows),
+            "hours": round(audio_s / 3600, 3),
             "voices": sorted({r["voice"] for r in rows}),
-            "greedy": g, "beam_lm": b,
+            "greedy": g,
+            "beam_lm": b,
             "rtf_greedy": round((enc_s + g_s) / audio_s, 4),
             "rtf_beam_lm": round((enc_s + b_s) / audio_s, 4),
         }
@@ -80,6 +84,7 @@ def evaluate(model_dir: Path, corpus_dir: Path, do_tune: bool = True, log=print)
         "test_heldout: corpus sentences never used for training or the LM, spoken by "
         "standard espeak-ng en-US voices (en-us, en-us+m1, en-us+f1) at default speed/pitch; "
         "test_everyday: 40 hand-written everyday sentences x the same 3 voices. "
-        "Synthetic speech only: real recorded speech will score worse.")
+        "Synthetic speech only: real recorded speech will score worse."
+    )
     write_meta(model_dir, meta)
     return results

@@ -11,6 +11,7 @@ Output files::
                        lemmas not in the corpus enter as count-1 unigrams
     model.json         metadata (filled in further by evaluation)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -57,8 +58,15 @@ def write_tokenizer(path: Path) -> list[str]:
     return [enc.ind2lab[i] for i in range(len(enc.ind2lab))]
 
 
-def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None = None,
-            lm_order: int = 3, extra_lexicon: bool = True, log=print) -> dict:
+def package(
+    checkpoint: Path,
+    out_dir: Path,
+    lm_corpus: Path,
+    meta: dict | None = None,
+    lm_order: int = 3,
+    extra_lexicon: bool = True,
+    log=print,
+) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
@@ -66,11 +74,17 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
 
     from ..modules import ConformerCTCEncoder
 
-    defaults = {k: v.default for k, v in
-                inspect.signature(ConformerCTCEncoder.__init__).parameters.items()
-                if v.default is not inspect.Parameter.empty}
-    kwargs = {**defaults, "n_tokens": len(ALPHABET) + 1, **state.get("model_kwargs", {}),
-              "spec_augment": False}
+    defaults = {
+        k: v.default
+        for k, v in inspect.signature(ConformerCTCEncoder.__init__).parameters.items()
+        if v.default is not inspect.Parameter.empty
+    }
+    kwargs = {
+        **defaults,
+        "n_tokens": len(ALPHABET) + 1,
+        **state.get("model_kwargs", {}),
+        "spec_augment": False,
+    }
     model = ConformerCTCEncoder(**kwargs)
     model.load_state_dict(state["model"])
     n_params = sum(p.numel() for p in model.parameters())
@@ -85,8 +99,7 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
     sentences = [s for s in Path(lm_corpus).read_text().split("\n") if s.strip()]
     t0 = time.time()
     extra = lm_mod.wordnet_lemmas() if extra_lexicon else set()
-    lm_info = lm_mod.build_lm(sentences, out_dir / "lm.arpa.gz", order=lm_order,
-                              extra_words=sorted(extra))
+    lm_info = lm_mod.build_lm(sentences, out_dir / "lm.arpa.gz", order=lm_order, extra_words=sorted(extra))
     vocab = {w for s in sentences for w in s.split()} | extra
     # The LM's text ships with the model: fine-tuning joins a customer's transcripts to it.
     with gzip.GzipFile(out_dir / "lm_corpus.txt.gz", "wb", mtime=0) as handle:
@@ -104,14 +117,17 @@ def package(checkpoint: Path, out_dir: Path, lm_corpus: Path, meta: dict | None 
         "labels": labels,
         "blank_index": 0,
         "params": n_params,
-        "lm": {"type": f"word {lm_order}-gram ARPA (interpolated Kneser-Ney)",
-               "file": "lm.arpa.gz", "ngrams": lm_info["ngrams"], "lexicon": "lexicon.txt.gz",
-               "lexicon_words": n_words,
-               "text": "WordNet examples, fortunes (no medicine), number/date/everyday "
-                       "templates; held-out test sentences excluded"
-                       + ("; plus WordNet lemma vocabulary" if extra_lexicon else "")},
-        "decoder": {"beam_size": 64, "lm_weight": 0.6, "word_score": 0.0,
-                    "beam_threshold": 25.0},
+        "lm": {
+            "type": f"word {lm_order}-gram ARPA (interpolated Kneser-Ney)",
+            "file": "lm.arpa.gz",
+            "ngrams": lm_info["ngrams"],
+            "lexicon": "lexicon.txt.gz",
+            "lexicon_words": n_words,
+            "text": "WordNet examples, fortunes (no medicine), number/date/everyday "
+            "templates; held-out test sentences excluded"
+            + ("; plus WordNet lemma vocabulary" if extra_lexicon else ""),
+        },
+        "decoder": {"beam_size": 64, "lm_weight": 0.6, "word_score": 0.0, "beam_threshold": 25.0},
         "build_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     info.update(meta or {})

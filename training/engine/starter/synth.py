@@ -2,6 +2,7 @@
 
 Every subprocess is started with an argument list (never a shell).
 """
+
 from __future__ import annotations
 
 import csv
@@ -10,14 +11,54 @@ import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-BASE_VOICES = ["en-us"] * 6 + ["en-us-nyc"] * 2 + [
-    "en", "en-gb-x-rp", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
-VARIANTS = ([""] * 4 + [f"m{i}" for i in range(1, 9)] + [f"f{i}" for i in range(1, 6)] * 2
-            + ["Alex", "Andy", "Annie", "Denis", "Gene", "Lee", "Mike", "Michael", "adam",
-               "anika", "aunty", "belinda", "benjamin", "david", "ed", "edward", "grandma",
-               "grandpa", "iven", "john", "klatt", "klatt2", "klatt3", "linda", "max", "norbert",
-               "paul", "quincy", "rob", "robert", "steph", "travis", "victor", "zac",
-               "whisper", "croak"])
+BASE_VOICES = (
+    ["en-us"] * 6
+    + ["en-us-nyc"] * 2
+    + ["en", "en-gb-x-rp", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
+)
+VARIANTS = (
+    [""] * 4
+    + [f"m{i}" for i in range(1, 9)]
+    + [f"f{i}" for i in range(1, 6)] * 2
+    + [
+        "Alex",
+        "Andy",
+        "Annie",
+        "Denis",
+        "Gene",
+        "Lee",
+        "Mike",
+        "Michael",
+        "adam",
+        "anika",
+        "aunty",
+        "belinda",
+        "benjamin",
+        "david",
+        "ed",
+        "edward",
+        "grandma",
+        "grandpa",
+        "iven",
+        "john",
+        "klatt",
+        "klatt2",
+        "klatt3",
+        "linda",
+        "max",
+        "norbert",
+        "paul",
+        "quincy",
+        "rob",
+        "robert",
+        "steph",
+        "travis",
+        "victor",
+        "zac",
+        "whisper",
+        "croak",
+    ]
+)
 TEST_VOICES = ["en-us", "en-us+m1", "en-us+f1"]
 
 
@@ -39,12 +80,21 @@ def random_voice(rng: random.Random) -> dict:
     }
 
 
-def synth_one(text: str, out_path: Path, voice: str, speed: int = 175, pitch: int = 50,
-              effects: list[str] | None = None, gain: float = 0.0) -> float:
+def synth_one(
+    text: str,
+    out_path: Path,
+    voice: str,
+    speed: int = 175,
+    pitch: int = 50,
+    effects: list[str] | None = None,
+    gain: float = 0.0,
+) -> float:
     """Speak ``text`` into a 16 kHz mono 16-bit wav; return its duration in seconds."""
     raw = subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text.lower()],
-        check=True, capture_output=True).stdout
+        check=True,
+        capture_output=True,
+    ).stdout
     cmd = ["sox", "-q", "-t", "wav", "-", "-r", "16000", "-c", "1", "-b", "16", str(out_path)]
     cmd += list(effects or [])
     cmd += ["gain", "-n", str(gain)]
@@ -61,12 +111,12 @@ def _job(args):
         return None
     if dur <= 0.3:
         return None
-    return {"id": uid, "wav": str(path), "duration": round(dur, 3), "text": text,
-            "voice": spec["voice"]}
+    return {"id": uid, "wav": str(path), "duration": round(dur, 3), "text": text, "voice": spec["voice"]}
 
 
-def synthesize(items: list[tuple[str, str, dict]], out_dir: Path, manifest: Path,
-               workers: int = 2) -> list[dict]:
+def synthesize(
+    items: list[tuple[str, str, dict]], out_dir: Path, manifest: Path, workers: int = 2
+) -> list[dict]:
     """items: (uid, normalised text, voice spec). Writes wavs + a CSV manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -11,6 +11,7 @@ Sources (all Debian packages, no network):
 Every transcript is normalised to the model alphabet: upper-case A-Z, the
 apostrophe and single spaces.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,7 +25,9 @@ EXCLUDED_FORTUNES = {"medicine"}
 ALPHABET = list(" 'ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # index 0 of the model is CTC blank
 
 _ALLOWED_RAW = re.compile(r"^[A-Za-z ,.;:!?'\"\-()]+$")
-_ABBREV = re.compile(r"(\b[A-Za-z]\.)|(\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|etc|Inc|Ltd|Co|Mt|Prof|Gen|Col|Capt|Sgt|Rev|Gov|Sen|No|Vol|Ch|Fig)\.)")
+_ABBREV = re.compile(
+    r"(\b[A-Za-z]\.)|(\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|etc|Inc|Ltd|Co|Mt|Prof|Gen|Col|Capt|Sgt|Rev|Gov|Sen|No|Vol|Ch|Fig)\.)"
+)
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 
 
@@ -75,8 +78,12 @@ def fortune_sentences(fortune_dir: Path = FORTUNE_DIR) -> list[str]:
     if not fortune_dir.is_dir():
         return out
     for path in sorted(fortune_dir.iterdir()):
-        if (not path.is_file() or path.suffix in (".dat", ".u8") or "." in path.name
-                or path.name in EXCLUDED_FORTUNES):
+        if (
+            not path.is_file()
+            or path.suffix in (".dat", ".u8")
+            or "." in path.name
+            or path.name in EXCLUDED_FORTUNES
+        ):
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
         for cookie in re.split(r"\n%\n", text):
@@ -93,14 +100,53 @@ def fortune_sentences(fortune_dir: Path = FORTUNE_DIR) -> list[str]:
 
 
 # ---------------------------------------------------------------- numbers
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORD_IRREG = {"one": "first", "two": "second", "three": "third", "five": "fifth",
-              "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
-MONTHS = ("january february march april may june july august september october "
-          "november december").split()
-DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORD_IRREG = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def number_words(n: int) -> str:
@@ -192,7 +238,9 @@ def number_sentence(rng: random.Random) -> str:
         "month": rng.choice(MONTHS),
         "ord": ordinal_words(rng.randint(1, 31)),
         "year": year_words(rng.choice([rng.randint(1900, 2030), rng.randint(1500, 1899)])),
-        "time": time_words(rng.randint(1, 12), rng.choice([0, 0, 5, 10, 15, 20, 30, 30, 45, rng.randint(1, 59)])),
+        "time": time_words(
+            rng.randint(1, 12), rng.choice([0, 0, 5, 10, 15, 20, 30, 30, 45, rng.randint(1, 59)])
+        ),
         "small": number_words(rng.randint(2, 12)),
         "small2": number_words(rng.randint(1, 99)),
         "num": number_words(rng.randint(1, 999)),
@@ -260,21 +308,101 @@ _EVERYDAY_TRAIN_TEMPLATES = [
     "my {noun} is {adj} {when}",
     "is the {noun} {adj}",
 ]
-_VERBS = ("open clean fix move check find bring take paint wash sell buy carry hold "
-          "watch fold lock sort count clear empty fill cook order").split()
-_NOUNS = ("door car window box letter table bag shirt floor wall bottle chair bike garage "
-          "fridge sofa lamp desk basket bucket drawer jacket kettle oven shelf").split()
-_ADJS = ("clean broken empty full ready heavy cold warm old new dirty open locked wet dry "
-         "quiet noisy cheap expensive safe").split()
-_WHENS = ("today tomorrow tonight yesterday later soon now again", "this morning",
-          "this afternoon", "next week", "last night", "on monday", "before lunch", "after work")
+_VERBS = [
+    "open",
+    "clean",
+    "fix",
+    "move",
+    "check",
+    "find",
+    "bring",
+    "take",
+    "paint",
+    "wash",
+    "sell",
+    "buy",
+    "carry",
+    "hold",
+    "watch",
+    "fold",
+    "lock",
+    "sort",
+    "count",
+    "clear",
+    "empty",
+    "fill",
+    "cook",
+    "order",
+]
+_NOUNS = [
+    "door",
+    "car",
+    "window",
+    "box",
+    "letter",
+    "table",
+    "bag",
+    "shirt",
+    "floor",
+    "wall",
+    "bottle",
+    "chair",
+    "bike",
+    "garage",
+    "fridge",
+    "sofa",
+    "lamp",
+    "desk",
+    "basket",
+    "bucket",
+    "drawer",
+    "jacket",
+    "kettle",
+    "oven",
+    "shelf",
+]
+_ADJS = [
+    "clean",
+    "broken",
+    "empty",
+    "full",
+    "ready",
+    "heavy",
+    "cold",
+    "warm",
+    "old",
+    "new",
+    "dirty",
+    "open",
+    "locked",
+    "wet",
+    "dry",
+    "quiet",
+    "noisy",
+    "cheap",
+    "expensive",
+    "safe",
+]
+_WHENS = (
+    "today tomorrow tonight yesterday later soon now again",
+    "this morning",
+    "this afternoon",
+    "next week",
+    "last night",
+    "on monday",
+    "before lunch",
+    "after work",
+)
 
 
 def everyday_sentence(rng: random.Random) -> str:
     whens = _WHENS[0].split() + list(_WHENS[1:])
     tpl = rng.choice(_EVERYDAY_TRAIN_TEMPLATES)
-    return normalise(tpl.format(verb=rng.choice(_VERBS), noun=rng.choice(_NOUNS),
-                                adj=rng.choice(_ADJS), when=rng.choice(whens)))
+    return normalise(
+        tpl.format(
+            verb=rng.choice(_VERBS), noun=rng.choice(_NOUNS), adj=rng.choice(_ADJS), when=rng.choice(whens)
+        )
+    )
 
 
 def build_sentences(seed: int = 1234, n_numbers: int = 2500, n_everyday: int = 800):

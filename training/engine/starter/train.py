@@ -4,6 +4,7 @@ Time-budgeted: a wall-clock deadline drives the learning-rate schedule (warm-up,
 then cosine decay to the deadline) and stops training; a checkpoint is written
 after every epoch and every ``save_every_s`` seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 import speechbrain as sb
 import torch
@@ -66,8 +66,9 @@ class BucketSampler(torch.utils.data.Sampler):
         self._batches = self._make()
 
     def _make(self):
-        order = sorted(range(len(self.durations)),
-                       key=lambda i: self.durations[i] * self.rng.uniform(0.9, 1.1))
+        order = sorted(
+            range(len(self.durations)), key=lambda i: self.durations[i] * self.rng.uniform(0.9, 1.1)
+        )
         batches, cur, longest = [], [], 0.0
         for i in order:
             d = self.durations[i]
@@ -106,14 +107,14 @@ class WavDataset(torch.utils.data.Dataset):
 
 
 def collate(items):
-    wavs, toks, texts = zip(*items)
+    wavs, toks, texts = zip(*items, strict=False)
     wl = torch.tensor([len(w) for w in wavs], dtype=torch.float)
     tl = torch.tensor([len(t) for t in toks], dtype=torch.float)
     W = torch.zeros(len(wavs), int(wl.max()))
     T = torch.zeros(len(toks), max(1, int(tl.max())), dtype=torch.long)
-    for i, (w, t) in enumerate(zip(wavs, toks)):
-        W[i, :len(w)] = w
-        T[i, :len(t)] = t
+    for i, (w, t) in enumerate(zip(wavs, toks, strict=False)):
+        W[i, : len(w)] = w
+        T[i, : len(t)] = t
     return W, wl / wl.max(), T, tl / tl.max().clamp(min=1), list(texts)
 
 
@@ -128,8 +129,12 @@ def add_noise(wavs: torch.Tensor, p: float = 0.5) -> torch.Tensor:
         noise = torch.randn_like(sig)
         if random.random() < 0.5:  # low-frequency weighted noise
             noise = torch.cumsum(noise, 0)
-            noise = noise - torch.nn.functional.avg_pool1d(
-                noise[None, None], 401, 1, 200, count_include_pad=False)[0, 0]
+            noise = (
+                noise
+                - torch.nn.functional.avg_pool1d(noise[None, None], 401, 1, 200, count_include_pad=False)[
+                    0, 0
+                ]
+            )
         snr = random.uniform(5, 35)
         noise = noise * (power / noise.pow(2).mean().clamp(min=1e-8) / 10 ** (snr / 10)).sqrt()
         out[b] = sig + noise
@@ -169,8 +174,9 @@ class CTCBrain(sb.Brain):
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         if step % 50 == 0:
-            h.log(f"step {step} loss {loss.item():.3f} lr {lr:.2e} "
-                  f"elapsed {time.time() - h.budget.start:.0f}s")
+            h.log(
+                f"step {step} loss {loss.item():.3f} lr {lr:.2e} elapsed {time.time() - h.budget.start:.0f}s"
+            )
         if time.time() - getattr(self, "_last_save", h.budget.start) > h.save_every_s:
             self._last_save = time.time()
             save_checkpoint(self, h.ckpt_dir / "latest.pt", {"step": step})
@@ -186,11 +192,17 @@ class CTCBrain(sb.Brain):
             return
         cer = self.ed_chars / max(1, self.n_chars)
         wer = self.ed_words / max(1, self.n_words)
-        h.log(f"epoch {epoch} train_loss {self.train_loss:.3f} valid_loss {stage_loss:.3f} "
-              f"dev CER {cer:.3%} WER {wer:.3%} elapsed {time.time() - h.budget.start:.0f}s")
-        meta = {"epoch": epoch, "dev_cer": cer, "dev_wer": wer,
-                "step": getattr(self, "n_steps_done", 0),
-                "elapsed_s": time.time() - h.budget.start}
+        h.log(
+            f"epoch {epoch} train_loss {self.train_loss:.3f} valid_loss {stage_loss:.3f} "
+            f"dev CER {cer:.3%} WER {wer:.3%} elapsed {time.time() - h.budget.start:.0f}s"
+        )
+        meta = {
+            "epoch": epoch,
+            "dev_cer": cer,
+            "dev_wer": wer,
+            "step": getattr(self, "n_steps_done", 0),
+            "elapsed_s": time.time() - h.budget.start,
+        }
         save_checkpoint(self, h.ckpt_dir / f"epoch{epoch}.pt", meta)
         save_checkpoint(self, h.ckpt_dir / "latest.pt", meta)
         self._last_save = time.time()
@@ -208,9 +220,15 @@ def _edits(ref, hyp) -> int:
 
 def save_checkpoint(brain, path: Path, meta: dict):
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": brain.modules.model.state_dict(),
-                "optimizer": brain.optimizer.state_dict(), "meta": meta,
-                "model_kwargs": brain.hparams.model_kwargs}, tmp)
+    torch.save(
+        {
+            "model": brain.modules.model.state_dict(),
+            "optimizer": brain.optimizer.state_dict(),
+            "meta": meta,
+            "model_kwargs": brain.hparams.model_kwargs,
+        },
+        tmp,
+    )
     tmp.replace(path)
 
 
@@ -226,9 +244,19 @@ class _Epochs:
             yield self.current
 
 
-def train(corpus_dir: Path, ckpt_dir: Path, budget_s: float, max_epochs: int = 100,
-          peak_lr: float = 1.5e-3, warmup_steps: int = 300, max_batch_s: float = 48.0,
-          threads: int = 2, resume: Path | None = None, log=print, model_kwargs=None) -> dict:
+def train(
+    corpus_dir: Path,
+    ckpt_dir: Path,
+    budget_s: float,
+    max_epochs: int = 100,
+    peak_lr: float = 1.5e-3,
+    warmup_steps: int = 300,
+    max_batch_s: float = 48.0,
+    threads: int = 2,
+    resume: Path | None = None,
+    log=print,
+    model_kwargs=None,
+) -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     random.seed(0)
@@ -246,26 +274,44 @@ def train(corpus_dir: Path, ckpt_dir: Path, budget_s: float, max_epochs: int = 1
         log(f"resumed weights from {resume}")
     log(f"params {sum(p.numel() for p in model.parameters())}")
     train_loader = torch.utils.data.DataLoader(
-        WavDataset(train_rows), collate_fn=collate, num_workers=0,
-        batch_sampler=BucketSampler([r["duration"] for r in train_rows], max_batch_s, budget))
+        WavDataset(train_rows),
+        collate_fn=collate,
+        num_workers=0,
+        batch_sampler=BucketSampler([r["duration"] for r in train_rows], max_batch_s, budget),
+    )
     dev_loader = torch.utils.data.DataLoader(
-        WavDataset(dev_rows), collate_fn=collate, num_workers=0,
-        batch_sampler=BucketSampler([r["duration"] for r in dev_rows], 120.0, None))
-    hparams = {"peak_lr": peak_lr, "warmup_steps": warmup_steps, "budget": budget,
-               "ckpt_dir": ckpt_dir, "save_every_s": 600, "log": log,
-               "model_kwargs": model_kwargs}
+        WavDataset(dev_rows),
+        collate_fn=collate,
+        num_workers=0,
+        batch_sampler=BucketSampler([r["duration"] for r in dev_rows], 120.0, None),
+    )
+    hparams = {
+        "peak_lr": peak_lr,
+        "warmup_steps": warmup_steps,
+        "budget": budget,
+        "ckpt_dir": ckpt_dir,
+        "save_every_s": 600,
+        "log": log,
+        "model_kwargs": model_kwargs,
+    }
     brain = CTCBrain(
         modules={"model": model},
         opt_class=lambda params: torch.optim.AdamW(params, lr=peak_lr, weight_decay=1e-3),
         hparams=hparams,
-        run_opts={"device": "cuda" if torch.cuda.is_available() else "cpu",
-                  "max_grad_norm": 5.0, "noprogressbar": True},
+        run_opts={
+            "device": "cuda" if torch.cuda.is_available() else "cpu",
+            "max_grad_norm": 5.0,
+            "noprogressbar": True,
+        },
     )
     epochs = _Epochs(budget, max_epochs)
     brain.fit(epochs, train_loader, dev_loader)
-    final = {"epochs": epochs.current, "wall_s": round(time.time() - budget.start),
-             "steps": getattr(brain, "n_steps_done", 0),
-             "train_hours": sum(r["duration"] for r in train_rows) / 3600}
+    final = {
+        "epochs": epochs.current,
+        "wall_s": round(time.time() - budget.start),
+        "steps": getattr(brain, "n_steps_done", 0),
+        "train_hours": sum(r["duration"] for r in train_rows) / 3600,
+    }
     (ckpt_dir / "train_summary.json").write_text(json.dumps(final, indent=2))
     log(f"done {final}")
     return final

@@ -2,6 +2,7 @@
 
 Thin wrapper around :func:`training.engine.starter.build.main` (also runnable
 without Django as ``python -m training.engine.starter.build``)."""
+
 from django.core.management.base import BaseCommand
 
 
@@ -23,7 +24,13 @@ class Command(BaseCommand):
         def log(msg):
             self.stdout.write(msg)
 
-        main(out=opts["out"], work_dir=opts["work_dir"],
-             stages=tuple(s for s in opts["stages"].split(",") if s),
-             train_budget_s=opts["train_budget_s"], n_train=opts["n_train"],
-             extra_shards=opts["extra_shards"], checkpoint=opts["checkpoint"], log=log)
+        main(
+            out=opts["out"],
+            work_dir=opts["work_dir"],
+            stages=tuple(s for s in opts["stages"].split(",") if s),
+            train_budget_s=opts["train_budget_s"],
+            n_train=opts["n_train"],
+            extra_shards=opts["extra_shards"],
+            checkpoint=opts["checkpoint"],
+            log=log,
+        )
