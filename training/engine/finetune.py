@@ -114,14 +114,15 @@ class FineTuneBrain(sb.Brain):
 
     def on_fit_batch_end(self, batch, outputs, loss, should_step):
         h = self.hparams
-        self.step = getattr(self, "step", 0) + 1
-        warm = min(1.0, self.step / h.warmup_steps)
-        frac = min(1.0, self.step / h.total_steps)
+        # Not `self.step`: SpeechBrain keeps its own per-epoch step counter under that name.
+        self.done_steps = getattr(self, "done_steps", 0) + 1
+        warm = min(1.0, self.done_steps / h.warmup_steps)
+        frac = min(1.0, self.done_steps / h.total_steps)
         lr = h.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.last_loss = float(loss)
-        if not h.on_step(self.step / h.total_steps):
+        if not h.on_step(min(1.0, self.done_steps / h.total_steps)):
             raise StopTraining("stopped")
 
     def on_stage_start(self, stage, epoch=None):
