@@ -97,8 +97,9 @@ def media_job_run(job_model, *, job_id: int, work, failure: str) -> str:
     `work(job, resolved_model, local_path)` returns the fields of the result;
     any error becomes the job's failure, with a message for the user.
     """
-    if not job_model.objects.filter(pk=job_id, status="queued").update(
-        status="running", started_at=timezone.now()
+    status = job_model.Status
+    if not job_model.objects.filter(pk=job_id, status=status.QUEUED).update(
+        status=status.RUNNING, started_at=timezone.now()
     ):
         return "not claimed"
     job = job_model.objects.select_related("organisation", "custom_model", "language").get(pk=job_id)
@@ -108,9 +109,11 @@ def media_job_run(job_model, *, job_id: int, work, failure: str) -> str:
             fields = work(job, resolved, path)
     except Exception as exc:  # any failure is the job's result, shown to the user
         message = exc.message if isinstance(exc, ApplicationError) else f"{failure}: {exc}"
-        job_model.objects.filter(pk=job_id).update(status="failed", error=message, finished_at=timezone.now())
+        job_model.objects.filter(pk=job_id).update(
+            status=status.FAILED, error=message, finished_at=timezone.now()
+        )
         return "failed"
-    job_model.objects.filter(pk=job_id).update(status="done", finished_at=timezone.now(), **fields)
+    job_model.objects.filter(pk=job_id).update(status=status.DONE, finished_at=timezone.now(), **fields)
     return "done"
 
 

@@ -56,8 +56,8 @@ class TrainingLogLine(models.Model):
         return f"[{self.stage}] {self.message[:60]}"
 
 
-class TranscriptionJob(models.Model):
-    """A file to transcribe with a base language or a custom model, run on the cluster."""
+class MediaJob(models.Model):
+    """What transcription and alignment jobs share: the file, the model asked for, the state."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -65,9 +65,6 @@ class TranscriptionJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="transcription_jobs"
-    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True)
     custom_model = models.ForeignKey(CustomModel, on_delete=models.SET_NULL, null=True, blank=True)
@@ -77,50 +74,38 @@ class TranscriptionJob(models.Model):
     filename = models.CharField(max_length=255)
     media = models.FileField(max_length=500)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    text = models.TextField(blank=True)
-    words = models.JSONField(default=list, blank=True)
     duration = models.FloatField(null=True, blank=True)
-    processing_seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
 
 
-class AlignmentJob(models.Model):
+class TranscriptionJob(MediaJob):
+    """A file to transcribe with a base language or a custom model, run on the cluster."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="transcription_jobs"
+    )
+    text = models.TextField(blank=True)
+    words = models.JSONField(default=list, blank=True)
+    processing_seconds = models.FloatField(null=True, blank=True)
+
+
+class AlignmentJob(MediaJob):
     """Force alignment: an untimed transcript (one cue per line) timed against its audio."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alignment_jobs")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True)
-    custom_model = models.ForeignKey(CustomModel, on_delete=models.SET_NULL, null=True, blank=True)
-    model_label = models.CharField(max_length=255)
-    filename = models.CharField(max_length=255)
-    media = models.FileField(max_length=500)
     lines = models.JSONField(default=list, help_text="The transcript's non-empty lines, in order.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     segments = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    duration = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"alignment of {self.filename} ({self.status})"
