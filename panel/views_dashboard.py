@@ -153,19 +153,18 @@ def dashboard_jobs(request, membership):
 # ---- Transcription ---------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@_dashboard_page
-def transcription_create(request, membership):
-    """GET: the dialog's form with the current dropdown (loaded on open). POST: queue a job."""
-    template = "panel/dashboard/transcribe_form.html"
+def _job_create(request, membership, *, form_class, template: str, create, started: str) -> HttpResponse:
+    """The Transcribe and Force alignment dialogs: GET renders the form with the dropdown as
+    it is now (loaded when the dialog opens); POST stages the file and queues the job."""
     if request.method == "GET":
-        return _upload_form(request, membership, template, TranscribeForm())
-    form = TranscribeForm(request.POST, request.FILES)
+        return _upload_form(request, membership, template, form_class())
+    form = form_class(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
         language, model = _language_and_model(form.cleaned_data["language"])
         try:
-            job = inference.transcription_job_create(
+            job = create(
+                form,
                 organisation=membership.organisation,
                 source=stage_upload(upload),
                 filename=upload.name,
@@ -176,10 +175,21 @@ def transcription_create(request, membership):
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            return _accepted(
-                request, membership, template, TranscribeForm(), f"Transcription of {job.filename} started"
-            )
+            return _accepted(request, membership, template, form_class(), f"{started} {job.filename} started")
     return _upload_form(request, membership, template, form, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@_dashboard_page
+def transcription_create(request, membership):
+    return _job_create(
+        request,
+        membership,
+        form_class=TranscribeForm,
+        template="panel/dashboard/transcribe_form.html",
+        create=lambda form, **job: inference.transcription_job_create(**job),
+        started="Transcription of",
+    )
 
 
 @require_GET
@@ -229,30 +239,14 @@ def transcription_download(request, membership, id: int, format: str):
 @require_http_methods(["GET", "POST"])
 @_dashboard_page
 def alignment_create(request, membership):
-    template = "panel/dashboard/alignment_form.html"
-    if request.method == "GET":
-        return _upload_form(request, membership, template, AlignmentForm())
-    form = AlignmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        language, model = _language_and_model(form.cleaned_data["language"])
-        try:
-            job = alignment.alignment_job_create(
-                organisation=membership.organisation,
-                source=stage_upload(upload),
-                filename=upload.name,
-                transcript=form.transcript_bytes(),
-                language=language,
-                model=model,
-                by=request.user,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return _accepted(
-                request, membership, template, AlignmentForm(), f"Alignment of {job.filename} started"
-            )
-    return _upload_form(request, membership, template, form, status=422)
+    return _job_create(
+        request,
+        membership,
+        form_class=AlignmentForm,
+        template="panel/dashboard/alignment_form.html",
+        create=lambda form, **job: alignment.alignment_job_create(transcript=form.transcript_bytes(), **job),
+        started="Alignment of",
+    )
 
 
 def _alignment_context(membership: Membership, job: AlignmentJob) -> dict:
