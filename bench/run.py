@@ -25,7 +25,7 @@ FULL = {
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
-    "api": ["--panels", "50", "--seconds", "5"],
+    "api": ["--panels", "200", "--seconds", "5", "--compress", "5"],
     "training": ["--minutes", "1", "--epochs", "1"],
     "inference": ["--minutes", "1", "--long-minutes", "3"],
 }
@@ -76,11 +76,17 @@ def table(results: dict) -> str:
                 f"RSS +{r['server_rss_growth_mb']} MB"
             )
         elif name == "api":
-            rows.append(
-                f"api        list p50/p95 {r['app']['list']['p50_ms']}/{r['app']['list']['p95_ms']} ms, "
-                f"detail {r['app']['detail']['p50_ms']}/{r['app']['detail']['p95_ms']} ms; "
-                f"p95 vs bare view {r['p95_ratio_app_vs_bare']}"
-            )
+            for step in r["steps"]:
+                app, bare = step["app"], step["bare_django_view"]
+                rows.append(
+                    f"api        {r['panels']} panels x{step['compress']:g} "
+                    f"({step['offered_requests_per_s']:g} req/s): "
+                    f"list p50/p95 {app['list']['p50_ms']}/{app['list']['p95_ms']} ms "
+                    f"(bare {bare['list']['p50_ms']}/{bare['list']['p95_ms']}), "
+                    f"detail {app['detail']['p50_ms']}/{app['detail']['p95_ms']} ms "
+                    f"(bare {bare['detail']['p50_ms']}/{bare['detail']['p95_ms']}); "
+                    f"p95 ratio {step['p95_ratio_app_vs_bare']}"
+                )
         elif name == "training":
             rows.append(
                 f"training   {r['ours_audio_s_per_wall_s']} audio-s/s = "

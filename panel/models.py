@@ -92,3 +92,19 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.membership})"
+
+
+class RateWindow(models.Model):
+    """Requests counted in one throttle window for one API key and scope.
+
+    The throttle store when no Redis is configured: one atomic upsert per
+    request, shared by every web worker process, where a cache entry would
+    need a read and a write that concurrent requests interleave.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

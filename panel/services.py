@@ -4,10 +4,10 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from panel.models import ApiKey, Membership, Organisation, Plan
+from panel.models import ApiKey, Membership, Organisation, Plan, RateWindow
 
 TOKEN_PREFIX = "cm_"
 
@@ -50,3 +50,28 @@ def member_add(
         user=user, organisation=organisation, defaults={"role": role}
     )
     return membership
+
+
+def rate_window_hit(*, key: str, expires_at) -> int:
+    """Count one request in a throttle window; returns the window's count including it.
+
+    One INSERT … ON CONFLICT … RETURNING statement (SQLite ≥ 3.35 and
+    PostgreSQL alike), so concurrent requests in different processes never
+    lose each other's counts.
+    """
+    table, key_, count, expires = map(
+        connection.ops.quote_name, (RateWindow._meta.db_table, "key", "count", "expires_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_}, {count}, {expires}) VALUES (%s, 1, %s) "
+            f"ON CONFLICT ({key_}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [key, expires_at],
+        )
+        return cursor.fetchone()[0]
+
+
+def rate_windows_purge() -> int:
+    """Delete the counts of windows that have ended."""
+    deleted, _ = RateWindow.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

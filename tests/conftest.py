@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from custom_models.models import BaseModel, Language
@@ -57,14 +56,6 @@ def _private_media(settings, tmp_path):
     settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "staging")
     (tmp_path / "staging").mkdir()
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache(request):
-    # Throttle counters live in the (database) cache; each test starts with a full budget.
-    if {"db", "transactional_db"} & set(request.fixturenames):
-        request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
-        cache.clear()
 
 
 @pytest.fixture

@@ -1,6 +1,11 @@
+import json
+
 import pytest
+from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import ModelSerializer
 
 from custom_models.models import CustomModel
+from custom_models.serializers import CustomModelOutput
 from tests.conftest import assert_error
 
 URL = "/api/v3/custom_models"
@@ -19,6 +24,20 @@ def test_get_returns_the_model(owner, model):
     assert body["id"] == model.pk
     assert body["name"] == "Cardiology"
     assert body["language_name"] == "English (US)"
+
+
+def test_the_body_is_what_the_declared_fields_render(owner, model):
+    # The output serializer writes its dict by hand for speed; DRF's generic rendering of
+    # the declared fields (which the OpenAPI schema shows) must give the same JSON.
+    model.training_status = 4
+    model.training_metrics = {"word_error_rate": 7.5, "accuracy_improvement": 42.0}
+    model.enabled = True
+    model.save()
+    declared = ModelSerializer.to_representation(CustomModelOutput(), model)
+    body = owner.client().get(f"{URL}/{model.pk}").json()
+    assert body == json.loads(JSONRenderer().render(declared))
+    assert body["training_status_label"] == "Success" and body["model"] == f"custom_model_{model.pk}"
+    assert body["created_at"].endswith("Z")
 
 
 def test_trailing_slash_is_accepted(owner, model):

@@ -1,5 +1,12 @@
+import multiprocessing
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
 from custom_models.models import CustomModel
-from panel.services import api_key_create
+from panel.models import RateWindow
+from panel.services import api_key_create, rate_window_hit, rate_windows_purge
 from tests.conftest import assert_error
 
 URL = "/api/v3/custom_models"
@@ -39,3 +46,33 @@ def test_other_organisations_have_their_own_budget(owner, outsider):
     for _ in range(101):
         owner.client().get(URL)
     assert outsider.client().get(URL).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_in_other_processes_lose_no_counts():
+    # Each child process opens its own connection to the same SQLite file, as gunicorn's workers do.
+    from django.db import connection
+
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        pool.map(_hit_window, range(4))
+    assert RateWindow.objects.get(key="throttle_status_check_key-1:1").count == 4 * 50
+
+
+def _hit_window(_: int) -> None:
+    from django.db import connection
+
+    connection.close()  # never share the parent's connection across fork
+    expires = timezone.now() + timedelta(minutes=1)
+    for _ in range(50):
+        rate_window_hit(key="throttle_status_check_key-1:1", expires_at=expires)
+    connection.close()
+
+
+def test_ended_windows_are_purged(db):
+    now = timezone.now()
+    rate_window_hit(key="ended", expires_at=now - timedelta(seconds=1))
+    rate_window_hit(key="current", expires_at=now + timedelta(seconds=30))
+    assert rate_windows_purge() == 1
+    assert list(RateWindow.objects.values_list("key", flat=True)) == ["current"]

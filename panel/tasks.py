@@ -1,0 +1,7 @@
+"""Queue tasks for accounts."""
+
+from panel.services import rate_windows_purge
+
+
+def purge_rate_windows() -> int:
+    return rate_windows_purge()
