@@ -81,7 +81,7 @@ def main() -> None:
         "test_minutes": summary["test_minutes"],
         "voices": summary["voices"],
         "status": model.get_training_status_display(),
-        "error": run.error or None,
+        "run_error": run.error or None,
         "training_metrics": model.training_metrics,
         "wall_seconds": round(wall, 1),
         "targets": {"accuracy_improvement": ">= 30", "wall_seconds": "<= 900"},

@@ -26,7 +26,7 @@ FULL = {
 QUICK = {
     "upload": ["--size-mb", "200"],
     "api": ["--panels", "200", "--seconds", "5", "--compress", "5"],
-    "training": ["--minutes", "1", "--epochs", "1"],
+    "training": ["--minutes", "1", "--epochs", "1", "--repeats", "2"],
     "inference": ["--minutes", "1", "--long-minutes", "3"],
 }
 
@@ -68,7 +68,7 @@ def _upload(arguments: list[str]) -> dict:
 def table(results: dict) -> str:
     rows = []
     for name, r in results["benchmarks"].items():
-        if "error" in r:
+        if r.get("error"):
             rows.append(f"{name:<10} ERROR {r['error']}")
         elif name == "upload":
             rows.append(
@@ -90,7 +90,8 @@ def table(results: dict) -> str:
         elif name == "training":
             rows.append(
                 f"training   {r['ours_audio_s_per_wall_s']} audio-s/s = "
-                f"{r['ratio_ours_vs_plain']} x plain Brain.fit ({r['device']})"
+                f"{r['ratio_ours_vs_plain']} x plain Brain.fit; {r['audio_minutes']} min x {r['epochs']} epochs "
+                f"in {r['ours_wall_s']} s ({r['device']})"
             )
         elif name == "inference":
             rows.append(
