@@ -90,7 +90,8 @@ def table(results: dict) -> str:
         elif name == "training":
             rows.append(
                 f"training   {r['ours_audio_s_per_wall_s']} audio-s/s = "
-                f"{r['ratio_ours_vs_plain']} x plain Brain.fit; {r['audio_minutes']} min x {r['epochs']} epochs "
+                f"{r['ratio_ours_vs_plain']} x plain Brain.fit; "
+                f"{r['audio_minutes']} min x {r['epochs']} epochs "
                 f"in {r['ours_wall_s']} s ({r['device']})"
             )
         elif name == "inference":
