@@ -8,7 +8,8 @@ transcription, polling), the engine in this process, alternated `--repeats`
 times (medians compared). Target: the API's speed is at least 0.9 of the
 engine's; the API's time includes the upload, the queue wait and noticing the
 result by polling every `--poll-s`. A separate process then transcribes a long
-recording and reports its RTF and peak RSS, beside the peak RSS of the same
+recording (compared with the API too, once each) and reports its RTF and peak
+RSS in a fresh process, beside the peak RSS of the same
 fresh-process transcription of the shorter recording (chunking keeps memory
 bounded: the ratio stays near 1 while the audio triples).
 """
@@ -95,12 +96,13 @@ def main() -> dict:
         from training.selectors import base_model_dir
 
         base = base_model_dir(language=Language.objects.get(code="en"))
-        direct_walls, api_walls, api_parts = [], [], []
-        with Server(env) as server, Worker(env):
-            engine.transcribe(base, warmup)
-            api_transcribe(server.url, key, warmup)  # the worker loads the model once
-            # Alternated (direct, API, API, direct, …): one run of either swings by ±10 % here.
-            for n in range(args.repeats):
+        long_path = folder / "long.wav"
+        long_seconds = long_recording(long_path, args.long_minutes)
+
+        def compare(server, recording: Path, audio_seconds: float, repeats: int) -> dict:
+            """Direct and API transcriptions of one recording, alternated (direct, API, API, direct, …)."""
+            direct_walls, api_walls, api_parts = [], [], []
+            for n in range(repeats):
                 for which in ("direct", "api") if n % 2 == 0 else ("api", "direct"):
                     if which == "direct":
                         started = time.perf_counter()
@@ -117,10 +119,28 @@ def main() -> dict:
                             "worker_s": round((job.finished_at - job.started_at).total_seconds(), 2),
                         }
                     )
-        direct_wall, api_wall = statistics.median(direct_walls), statistics.median(api_walls)
+            direct_wall, api_wall = statistics.median(direct_walls), statistics.median(api_walls)
+            return {
+                "audio_minutes": round(audio_seconds / 60, 2),
+                "direct_rtf": round(direct_wall / audio_seconds, 4),
+                "api_rtf": round(api_wall / audio_seconds, 4),
+                "api_speed_vs_direct": round(direct_wall / api_wall, 3),
+                "api_overhead_s": round(api_wall - direct_wall, 2),
+                "api_status": api_result["status"],
+                "same_text": api_result.get("text") == direct["text"],
+                "direct_walls_s": [round(w, 2) for w in direct_walls],
+                "api_walls_s": [round(w, 2) for w in api_walls],
+                "api_parts": api_parts,
+            }
 
-        long_path = folder / "long.wav"
-        long_seconds = long_recording(long_path, args.long_minutes)
+        with Server(env) as server, Worker(env):
+            engine.transcribe(base, warmup)
+            api_transcribe(server.url, key, warmup)  # the worker loads the model once
+            comparisons = [
+                compare(server, recording, seconds, args.repeats),
+                compare(server, long_path, long_seconds, 1),
+            ]
+
         # The same fresh-process transcription of the shorter recording is the memory reference.
         short = _fresh_process_transcription(env, base, recording)
         long = _fresh_process_transcription(env, base, long_path)
@@ -128,15 +148,11 @@ def main() -> dict:
     result = {
         "benchmark": "inference",
         "device": "cuda" if torch.cuda.is_available() else "cpu",
-        "audio_minutes": round(seconds / 60, 2),
-        "direct_rtf": round(direct_wall / seconds, 4),
-        "api_rtf": round(api_wall / seconds, 4),
-        "api_speed_vs_direct": round(direct_wall / api_wall, 3),
-        "api_status": api_result["status"],
-        "same_text": api_result.get("text") == direct["text"],
-        "direct_walls_s": [round(w, 2) for w in direct_walls],
-        "api_walls_s": [round(w, 2) for w in api_walls],
-        "api_parts": api_parts,
+        "audio_minutes": comparisons[0]["audio_minutes"],
+        "api_rtf": comparisons[0]["api_rtf"],
+        "api_speed_vs_direct": comparisons[0]["api_speed_vs_direct"],
+        "long_api_speed_vs_direct": comparisons[1]["api_speed_vs_direct"],
+        "api_vs_direct": comparisons,
         "long_audio_minutes": round(long_seconds / 60, 1),
         "long_rtf": round(long["wall_s"] / long_seconds, 4),
         "long_peak_rss_mb": round(long["peak_rss_mb"], 1),

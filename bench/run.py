@@ -96,7 +96,8 @@ def table(results: dict) -> str:
             )
         elif name == "inference":
             rows.append(
-                f"inference  API RTF {r['api_rtf']} = {r['api_speed_vs_direct']} x direct; "
+                f"inference  API RTF {r['api_rtf']} = {r['api_speed_vs_direct']} x direct "
+                f"({r['audio_minutes']} min; {r['long_api_speed_vs_direct']} x on the long file); "
                 f"{r['long_audio_minutes']} min RTF {r['long_rtf']}, "
                 f"peak RSS {r['long_peak_rss_mb']} MB = {r['long_vs_short_peak_rss']} x the "
                 f"{r['audio_minutes']} min file's ({r['device']})"
