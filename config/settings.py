@@ -102,20 +102,24 @@ TEMPLATES = [
 # Database: DATABASE_URL, else a SQLite file under var/ in WAL mode so the web
 # server and the qcluster workers can read while one of them writes.
 DATABASE_URL = env_str("DATABASE_URL")
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
 if DATABASE_URL:
     # Health checks drop a connection the server closed (a database restart) before it is reused.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A SQLite file named by URL (the tests hand theirs to worker processes so) is shared the same way.
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             # Opening a connection (and its PRAGMAs) per request cost ~2 ms of a ~7 ms status poll.
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,

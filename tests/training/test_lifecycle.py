@@ -114,7 +114,10 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
         cluster.wait()
 
     log = owner.client().get(f"/api/v3/custom_models/{model.pk}/log").json()["lines"]
-    assert model.training_status == TrainingStatus.SUCCESS, [line["message"] for line in log]
+    assert model.training_status == TrainingStatus.SUCCESS, (
+        model.status_message,
+        [line["message"] for line in log][-8:],
+    )
     assert TrainingStatus.RUNNING in seen
     assert model.training_progress == 100 and model.enabled
     metrics = model.training_metrics
