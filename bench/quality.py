@@ -6,7 +6,8 @@ Builds the domain set (tests/domain/cardiology.py), then runs the product's own
 path in a scratch database: create a model, upload the recordings (train and
 test splits), start training, and run the queue task (which trains in its
 child process). Prints one JSON object with the run's training_metrics, the
-audio minutes and the wall time.
+audio minutes and the wall time, and base vs custom WER on general everyday
+speech (what the domain fine-tuning cost elsewhere).
 """
 
 import argparse
@@ -19,6 +20,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def general_speech(folder: Path, model) -> dict:
+    """Base and custom WER on everyday sentences neither ever trained on: what fine-tuning forgot.
+
+    The starter's held-out everyday sentences in its three standard test voices.
+    """
+    from training.engine import finetune as ft
+    from training.engine.starter.synth import TEST_VOICES, synth_one
+    from training.engine.starter.text import EVERYDAY_TEST
+    from training.metrics import error_rates
+    from training.selectors import base_model_dir, trained_model_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wavs, references = [], []
+    for n, sentence in enumerate(EVERYDAY_TEST):
+        for voice in TEST_VOICES:
+            wav = folder / f"{n:03d}-{voice.replace('+', '_')}.wav"
+            synth_one(sentence, wav, voice)
+            wavs.append(str(wav))
+            references.append(sentence)
+    base_dir = base_model_dir(language=model.language, domain=model.base_model)
+    base_wer, base_cer = error_rates(references, ft.recognise(base_dir, wavs))
+    custom_wer, custom_cer = error_rates(references, ft.recognise(trained_model_path(model.model_path), wavs))
+    return {
+        "utterances": len(wavs),
+        "base_word_error_rate": round(base_wer, 2),
+        "custom_word_error_rate": round(custom_wer, 2),
+        "base_character_error_rate": round(base_cer, 2),
+        "custom_character_error_rate": round(custom_cer, 2),
+        "forgetting_wer_points": round(custom_wer - base_wer, 2),
+    }
 
 
 def main() -> None:
@@ -74,6 +107,7 @@ def main() -> None:
     wall = time.perf_counter() - started
     model = CustomModel.objects.get(pk=model.pk)
     run = TrainingRun.objects.get(pk=run.pk)
+    general = general_speech(scratch / "general", model) if model.model_path else None
     result = {
         "benchmark": "quality",
         "domain": "cardiology dictation (tests/domain/cardiology.py)",
@@ -83,6 +117,7 @@ def main() -> None:
         "status": model.get_training_status_display(),
         "run_error": run.error or None,
         "training_metrics": model.training_metrics,
+        "general_speech": general,
         "wall_seconds": round(wall, 1),
         "targets": {"accuracy_improvement": ">= 30", "wall_seconds": "<= 900"},
         "log": [line.message for line in model.log_lines.all()],

@@ -103,10 +103,11 @@ def table(results: dict) -> str:
                 f"{r['audio_minutes']} min file's ({r['device']})"
             )
         elif name == "quality":
-            m = r.get("training_metrics") or {}
+            m, g = r.get("training_metrics") or {}, r.get("general_speech") or {}
             rows.append(
                 f"quality    WER base {m.get('base_word_error_rate')}% -> custom {m.get('word_error_rate')}% "
-                f"({m.get('accuracy_improvement')}% better), {r['wall_seconds']} s"
+                f"({m.get('accuracy_improvement')}% better), {r['wall_seconds']} s; general speech "
+                f"{g.get('base_word_error_rate')}% -> {g.get('custom_word_error_rate')}%"
             )
     return "\n".join(rows)
 

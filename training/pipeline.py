@@ -81,7 +81,7 @@ def run(run_id: int) -> bool:
 
 
 def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
-    from training.engine import alignment
+    from training.engine import alignment, rehearsal
     from training.engine import finetune as ft
 
     model: CustomModel = run_.custom_model
@@ -126,7 +126,28 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         reporter.progress = 15 + 70 * fraction
         return not reporter.stopped
 
-    result = ft.finetune(base_dir, train_rows, valid_rows, log=reporter.log, on_progress=on_progress)
+    # Epochs and learning rate follow the customer's data; the base data only rides along.
+    epochs, lr = ft.schedule_for(PreparedData.seconds(train_rows))
+    general = rehearsal.rehearsal_rows(
+        base_dir,
+        work_dir,
+        min(PreparedData.seconds(train_rows), settings.TRAINING_REHEARSAL_MINUTES * 60),
+        normalise=lambda text: ft.normalise_for_labels(text, labels)[0],
+    )
+    if general:
+        reporter.log(
+            f"mixing in {PreparedData.seconds(general) / 60:.1f} min of the base's general speech "
+            "so the model keeps recognising everyday language"
+        )
+    result = ft.finetune(
+        base_dir,
+        train_rows + general,
+        valid_rows,
+        epochs=epochs,
+        lr=lr,
+        log=reporter.log,
+        on_progress=on_progress,
+    )
     reporter.log(f"best epoch {result['best_epoch']} (valid WER {result['best_valid_wer']:.1%})")
 
     reporter.enter("language-model", 85)

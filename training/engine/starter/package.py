@@ -128,6 +128,8 @@ def package(
             + ("; plus WordNet lemma vocabulary" if extra_lexicon else ""),
         },
         "decoder": {"beam_size": 64, "lm_weight": 0.6, "word_score": 0.0, "beam_threshold": 25.0},
+        # Trained on espeak-ng speech of lm_corpus: fine-tuning re-speaks some to rehearse it.
+        "rehearsal": {"synthesize": "espeak-ng"},
         "build_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     info.update(meta or {})
