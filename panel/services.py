@@ -66,7 +66,7 @@ def rate_window_hit(*, key: str, expires_at) -> int:
         cursor.execute(
             f"INSERT INTO {table} ({key_}, {count}, {expires}) VALUES (%s, 1, %s) "
             f"ON CONFLICT ({key_}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
-            [key, expires_at],
+            [key, connection.ops.adapt_datetimefield_value(expires_at)],
         )
         return cursor.fetchone()[0]
 
