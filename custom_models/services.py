@@ -9,6 +9,7 @@ from config.errors import ApplicationError
 from custom_models.models import CustomModel, Domain, Language, LanguagePublication, TrainingStatus
 from datasets.services import dataset_files_mark_deleted
 from panel.models import Membership, Organisation
+from panel.selectors import acting_user
 
 NAME_MIN_LENGTH = 2
 
@@ -106,7 +107,7 @@ def custom_model_create(
                     language=language_obj,
                     base_model=base_model,
                     description=description,
-                    created_by=by if by is not None and by.is_authenticated else None,
+                    created_by=acting_user(by),
                 )
         except IntegrityError as exc:  # a concurrent create with the same key won the race
             raise _language_exists(key) from exc

@@ -17,6 +17,7 @@ from custom_models.models import CustomModel, TrainingStatus
 from datasets import media
 from datasets.models import DatasetFile, Kind, Split
 from datasets.transcripts import ManifestRow, TranscriptError, parse_transcript
+from panel.selectors import acting_user
 
 DECLARED_TYPES = {"auto", "audio", "transcript"}
 TRANSCRIPT_MAX_BYTES = 50 * 1024 * 1024
@@ -215,7 +216,7 @@ def _store(*, model, source, name, kind, split, by, started_at, extension, field
                 size=size,
                 started_at=started_at,
                 finished_at=timezone.now(),
-                uploaded_by=by if by is not None and by.is_authenticated else None,
+                uploaded_by=acting_user(by),
                 **fields,
             )
     except IntegrityError:

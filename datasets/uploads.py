@@ -22,6 +22,7 @@ from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from datasets.models import Split, TusUpload
 from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name
+from panel.selectors import acting_user
 
 READ_SIZE = 1024 * 1024
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
@@ -88,7 +89,7 @@ def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, st
         )
     upload = TusUpload.objects.create(
         custom_model=model,
-        uploaded_by=by if by is not None and by.is_authenticated else None,
+        uploaded_by=acting_user(by),
         filename=name,
         declared_type=declared_type,
         split=split,

@@ -7,6 +7,11 @@ from panel.models import ApiKey, Membership
 from panel.services import TOKEN_PREFIX, hash_api_token
 
 
+def acting_user(by):
+    """The user to record as author: None for a system caller or an anonymous request."""
+    return by if by is not None and by.is_authenticated else None
+
+
 def api_key_get_by_token(*, token: str) -> ApiKey | None:
     if not token.startswith(TOKEN_PREFIX):
         return None

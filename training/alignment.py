@@ -14,6 +14,7 @@ from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from panel.models import Organisation
+from panel.selectors import acting_user
 from training.inference import media_accept, media_job_run
 from training.models import AlignmentJob
 
@@ -59,7 +60,7 @@ def alignment_job_create(
     with transaction.atomic():
         job = AlignmentJob.objects.create(
             organisation=organisation,
-            created_by=by if by is not None and by.is_authenticated else None,
+            created_by=acting_user(by),
             language=resolved.language,
             custom_model=resolved.custom_model,
             model_label=resolved.label,

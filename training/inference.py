@@ -14,6 +14,7 @@ from config.errors import ApplicationError
 from datasets.services import detect_kind, display_name
 from datasets.storage import local_copy
 from panel.models import Organisation
+from panel.selectors import acting_user
 from training import engine
 from training.models import TranscriptionJob
 from training.selectors import ResolvedModel, stt_model_resolve
@@ -79,7 +80,7 @@ def transcription_job_create(
     with transaction.atomic():
         job = TranscriptionJob.objects.create(
             organisation=organisation,
-            created_by=by if by is not None and by.is_authenticated else None,
+            created_by=acting_user(by),
             language=resolved.language,
             custom_model=resolved.custom_model,
             model_label=resolved.label,
