@@ -4,8 +4,6 @@ import tempfile
 from pathlib import Path, PurePath
 
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django_q.tasks import async_task
 
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
@@ -14,8 +12,7 @@ from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from panel.models import Organisation
-from panel.selectors import acting_user
-from training.inference import media_accept, media_job_run
+from training.inference import media_accept, media_job_queue, media_job_run
 from training.models import AlignmentJob
 
 # Below this mean confidence the text is not what was said: refuse rather than return garbage.
@@ -57,19 +54,17 @@ def alignment_job_create(
         organisation=organisation, source=source, filename=filename, language=language, model=model,
         folder="alignments", check=lambda: lines.extend(transcript_lines(transcript)),
     )  # fmt: skip
-    with transaction.atomic():
-        job = AlignmentJob.objects.create(
-            organisation=organisation,
-            created_by=acting_user(by),
-            language=resolved.language,
-            custom_model=resolved.custom_model,
-            model_label=resolved.label,
-            filename=name,
-            media=stored,
-            lines=lines,
-        )
-        transaction.on_commit(lambda: async_task("training.tasks.align_job", job.pk, timeout=3 * 3600))
-    return job
+    return media_job_queue(
+        AlignmentJob,
+        organisation=organisation,
+        by=by,
+        name=name,
+        resolved=resolved,
+        stored=stored,
+        task="training.tasks.align_job",
+        timeout=3 * 3600,
+        lines=lines,
+    )
 
 
 def alignment_job_run(*, job_id: int) -> str:

@@ -77,8 +77,24 @@ def transcription_job_create(
         organisation=organisation, source=source, filename=filename, language=language, model=model,
         folder="transcriptions",
     )  # fmt: skip
+    return media_job_queue(
+        TranscriptionJob,
+        organisation=organisation,
+        by=by,
+        name=name,
+        resolved=resolved,
+        stored=stored,
+        task="training.tasks.transcribe_job",
+        timeout=3600,
+    )
+
+
+def media_job_queue(
+    job_model, *, organisation, by, name, resolved, stored, task: str, timeout: int, **fields
+):
+    """Record an accepted transcription or alignment job and queue its task once the row is committed."""
     with transaction.atomic():
-        job = TranscriptionJob.objects.create(
+        job = job_model.objects.create(
             organisation=organisation,
             created_by=acting_user(by),
             language=resolved.language,
@@ -86,8 +102,9 @@ def transcription_job_create(
             model_label=resolved.label,
             filename=name,
             media=stored,
+            **fields,
         )
-        transaction.on_commit(lambda: async_task("training.tasks.transcribe_job", job.pk, timeout=3600))
+        transaction.on_commit(lambda: async_task(task, job.pk, timeout=timeout))
     return job
 
 
