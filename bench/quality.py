@@ -27,7 +27,7 @@ def general_speech(folder: Path, model) -> dict:
 
     The starter's held-out everyday sentences in its three standard test voices.
     """
-    from training.engine import finetune as ft
+    from training.engine.ctc import finetune as ft
     from training.engine.starter.synth import TEST_VOICES, synth_one
     from training.engine.starter.text import EVERYDAY_TEST
     from training.metrics import error_rates

@@ -32,8 +32,8 @@ def plain_fit(base_dir, rows: list[dict], epochs: int) -> float:
     import torch
     from speechbrain.nnet.losses import ctc_loss
 
-    from training.engine import finetune as ft
-    from training.engine.inference import load_model
+    from training.engine.ctc import finetune as ft
+    from training.engine.ctc.recognizer import load_model
     from training.engine.starter.train import BucketSampler
 
     base = load_model(base_dir)
@@ -81,7 +81,7 @@ def main() -> dict:
     import torch
 
     from bench.speech import clips
-    from training.engine import finetune as ft
+    from training.engine.ctc import finetune as ft
 
     with tempfile.TemporaryDirectory(prefix="bench-training-") as folder:
         rows = clips(Path(folder), args.minutes)

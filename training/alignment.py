@@ -12,14 +12,10 @@ from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from panel.models import Organisation
+from training import engine
 from training.inference import media_accept, media_job_queue, media_job_run
 from training.models import AlignmentJob
 
-# Below this mean confidence the text is not what was said: refuse rather than return garbage.
-MISMATCH_CONFIDENCE = 0.05
-# A cue below this confidence is flagged to the user. Measured with the starter model on
-# synthetic speech: the right text scores 0.26-0.85 per cue, unrelated text 0.000-0.002.
-LOW_CONFIDENCE = 0.1
 MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024
 
 
@@ -69,22 +65,16 @@ def alignment_job_create(
 
 def alignment_job_run(*, job_id: int) -> str:
     def work(job, resolved, path) -> dict:
-        from training.engine import alignment as engine_alignment
-
         with tempfile.TemporaryDirectory(prefix="align-") as folder:
             wav = Path(folder) / "audio.wav"
             try:
                 media.to_wav(path, wav)
             except media.MediaError as exc:
                 raise ApplicationError(f"'{job.filename}': {exc}", error_code="invalid_media") from exc
-            result = engine_alignment.align_lines(
-                resolved.path, wav, job.lines, low_confidence=LOW_CONFIDENCE
-            )
-        placed = [s for s in result["segments"] if s["start"] is not None]
-        mean = sum(s["confidence"] for s in result["segments"]) / len(result["segments"])
-        if not placed or mean < MISMATCH_CONFIDENCE:
+            result = engine.align_lines(resolved.path, wav, job.lines)
+        if result["mismatch"]:
             raise ApplicationError(
-                f"The transcript does not match the audio (mean confidence {mean:.2f}); "
+                f"The transcript does not match the audio (mean confidence {result['mean_confidence']:.2f}); "
                 "check that they belong together.",
                 error_code="alignment_mismatch",
             )

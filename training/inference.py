@@ -22,7 +22,7 @@ from training.selectors import ResolvedModel, stt_model_resolve
 
 def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
     """Run the engine on a local file with a resolved base or custom model."""
-    if not (resolved.path / "hyperparams.yaml").exists():
+    if not engine.is_model_dir(resolved.path):
         raise ApplicationError(
             f"The model files for {resolved.label} are missing on this server.",
             error_code="model_unavailable",

@@ -1,8 +1,9 @@
 """One training run, start to finish, as the child process `manage.py run_training` runs it.
 
 Stages and their share of the progress bar: prepare 0-10, evaluate the base
-10-15, fine-tune 15-85, adapt the language model 85-90, package and evaluate
-the custom model 90-99. A heartbeat thread writes progress every few seconds.
+10-15, fine-tune 15-85, the family's own finishing (a CTC model adapts its
+language model, a Whisper model exports and checks its serving copy) 85-90,
+evaluate the custom model 90-99. A heartbeat thread writes progress every few seconds.
 """
 
 import hashlib
@@ -81,13 +82,11 @@ def run(run_id: int) -> bool:
 
 
 def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
-    from training.engine import alignment, rehearsal
-    from training.engine import finetune as ft
+    from training import engine
 
     model: CustomModel = run_.custom_model
     started = time.time()
     base_dir = base_model_dir(language=model.language, domain=model.base_model)
-    labels, _ = ft.label_set(base_dir)
 
     reporter.enter("prepare", 1)
     pairs, unmatched, _ = dataset_pairs(model=model)
@@ -98,8 +97,8 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
     data = prepare(
         pairs=pairs,
         work_dir=work_dir,
-        normalise=lambda text: ft.normalise_for_labels(text, labels),
-        align=lambda wav, text: _aligned_words(alignment, base_dir, wav, text),
+        normalise=engine.training_text(base_dir),
+        align=lambda wav, text: _aligned_words(engine, base_dir, wav, text),
         log=reporter.log,
     )
     for warning in data.warnings:
@@ -116,7 +115,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
 
     reporter.enter("evaluate-base", 10)
     references = [r["text"] for r in data.test]
-    base_hyps = ft.recognise(base_dir, [r["wav"] for r in data.test])
+    base_hyps = engine.recognise(base_dir, [r["wav"] for r in data.test])
     base_wer, _ = metrics.error_rates(references, base_hyps)
     reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
 
@@ -126,53 +125,25 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         reporter.progress = 15 + 70 * fraction
         return not reporter.stopped
 
-    # Epochs and learning rate follow the customer's data; the base data only rides along.
-    epochs, lr = ft.schedule_for(PreparedData.seconds(train_rows))
-    general = rehearsal.rehearsal_rows(
-        base_dir,
-        work_dir,
-        min(PreparedData.seconds(train_rows), settings.TRAINING_REHEARSAL_MINUTES * 60),
-        normalise=lambda text: ft.normalise_for_labels(text, labels)[0],
-    )
-    if general:
-        reporter.log(
-            f"mixing in {PreparedData.seconds(general) / 60:.1f} min of the base's general speech "
-            "so the model keeps recognising everyday language"
-        )
-    result = ft.finetune(
-        base_dir,
-        train_rows + general,
-        valid_rows,
-        epochs=epochs,
-        lr=lr,
-        log=reporter.log,
-        on_progress=on_progress,
-    )
-    reporter.log(f"best epoch {result['best_epoch']} (valid WER {result['best_valid_wer']:.1%})")
-
-    reporter.enter("language-model", 85)
     out_dir = Path(settings.TRAINED_MODELS_DIR) / str(model.pk) / f"run-{run_.pk}"
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    lm_info = ft.adapt_lm(base_dir, out_dir, [r["text"] for r in data.train])
-    reporter.log(
-        f"language model adapted: {lm_info['lexicon_words']} words, "
-        f"{lm_info['domain_sentences']} domain sentences"
+    summary = engine.fine_tune(
+        base_dir,
+        out_dir,
+        train_rows=train_rows,
+        valid_rows=valid_rows,
+        test_rows=data.test,
+        work_dir=work_dir,
+        rehearsal_seconds=min(PreparedData.seconds(train_rows), settings.TRAINING_REHEARSAL_MINUTES * 60),
+        meta={"name": model.stt_name, "base": str(base_dir)},
+        log=reporter.log,
+        on_progress=on_progress,
+        enter=reporter.enter,
     )
 
     reporter.enter("evaluate", 90)
-    ft.package(
-        base_dir,
-        out_dir,
-        result["state"],
-        {
-            "name": model.stt_name,
-            "base": str(base_dir),
-            "fine_tuned": {k: v for k, v in result.items() if k != "state"},
-        },
-    )
-    custom_hyps = ft.recognise(out_dir, [r["wav"] for r in data.test])
+    custom_hyps = engine.recognise(out_dir, [r["wav"] for r in data.test])
     scores = metrics.training_metrics(
         references=references,
         base_hypotheses=base_hyps,
@@ -180,6 +151,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         training_seconds=PreparedData.seconds(data.train),
     )
     scores["wall_seconds"] = round(time.time() - started, 1)
+    scores["epochs"] = summary.get("epochs")
     reporter.log(
         f"custom model WER {scores['word_error_rate']:.1f}% (base {scores['base_word_error_rate']:.1f}%), "
         f"CER {scores['character_error_rate']:.1f}%, improvement {scores['accuracy_improvement']:.1f}%"
@@ -190,10 +162,10 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
     )
 
 
-def _aligned_words(alignment, base_dir, wav, text: str) -> list[dict]:
+def _aligned_words(engine, base_dir, wav, text: str) -> list[dict]:
     """Word timings of a long TXT-paired recording, from the base model (bounded memory)."""
     words = text.split()
-    timings, _ = alignment.align_words(base_dir, wav, words)
+    timings, _ = engine.align_words(base_dir, wav, words)
     return [{"word": w, **t} for w, t in zip(words, timings, strict=True) if t is not None]
 
 

@@ -2,8 +2,6 @@
 
 from django import template
 
-from training.alignment import LOW_CONFIDENCE
-
 register = template.Library()
 
 # The badge colours of the training statuses, reused: queued amber, running sky, done green, failed red.
@@ -46,4 +44,8 @@ def seconds(value) -> str:
 
 @register.filter
 def low_confidence(segment: dict) -> bool:
-    return segment.get("start") is None or (segment.get("confidence") or 0.0) < LOW_CONFIDENCE
+    """Flagged by the model that aligned it (each family has its own scale of confidence);
+    segments stored before the flag existed use the CTC threshold they were aligned with."""
+    if segment.get("start") is None:
+        return True
+    return segment.get("low_confidence", (segment.get("confidence") or 0.0) < 0.1)

@@ -48,7 +48,7 @@ def sentences_wav(tmp_path: Path) -> tuple[Path, list[tuple[float, float]]]:
 
 
 def test_sentence_boundaries_are_within_0_3_seconds(tmp_path):
-    from training.engine.alignment import align_lines
+    from training.engine import align_lines
 
     wav, truth = sentences_wav(tmp_path)
     result = align_lines(STARTER, wav, SENTENCES)
@@ -62,7 +62,7 @@ def test_sentence_boundaries_are_within_0_3_seconds(tmp_path):
 
 
 def test_lines_that_were_not_said_are_flagged_per_cue(tmp_path):
-    from training.engine.alignment import align_lines
+    from training.engine import align_lines
 
     wav, _ = sentences_wav(tmp_path)
     unrelated = [

@@ -4,7 +4,7 @@ from tests import audio
 
 
 def test_progress_rises_steadily_to_the_end_of_training(tiny_model_dir, tmp_path):
-    from training.engine import finetune as ft
+    from training.engine.ctc import finetune as ft
 
     rows = []
     for n in range(6):
@@ -25,7 +25,7 @@ def test_progress_rises_steadily_to_the_end_of_training(tiny_model_dir, tmp_path
 
 
 def test_a_false_progress_callback_stops_training(tiny_model_dir, tmp_path):
-    from training.engine import finetune as ft
+    from training.engine.ctc import finetune as ft
 
     wav = audio.speech(tmp_path / "s.wav", "hello there")
     rows = [{"wav": str(wav), "text": "HELLO THERE", "duration": 1.0}] * 2

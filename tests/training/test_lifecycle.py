@@ -134,6 +134,6 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
     assert run.status == "succeeded" and run.pid
     trained = Path(settings.TRAINED_MODELS_DIR) / model.model_path
     assert (trained / "hyperparams.yaml").exists() and (trained / "encoder.ckpt").exists()
-    from training.engine.lm import read_lexicon_words
+    from training.engine.ctc.lm import read_lexicon_words
 
     assert "APIXABAN" in read_lexicon_words(trained / "lexicon.txt.gz")  # the decoder can now spell it

@@ -13,7 +13,7 @@ LABELS = list(" 'ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def normalise(text: str):
-    from training.engine.finetune import normalise_for_labels
+    from training.engine.ctc.finetune import normalise_for_labels
 
     return normalise_for_labels(text, ["<blank>", *LABELS])
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import soundfile as sf
 
-from training.engine.rehearsal import rehearsal_rows, rehearsal_source
+from training.engine.ctc.rehearsal import rehearsal_rows, rehearsal_source
 
 
 def upper(text: str) -> str:

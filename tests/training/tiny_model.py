@@ -26,7 +26,7 @@ def build_tiny_model(out_dir: Path) -> Path:
 
     import torch
 
-    from training.engine.modules import ConformerCTCEncoder
+    from training.engine.ctc.modules import ConformerCTCEncoder
     from training.engine.starter.package import package
     from training.engine.starter.text import ALPHABET
 

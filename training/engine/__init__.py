@@ -1,69 +1,216 @@
-"""ASR engine: the only part of the project that uses torch / speechbrain.
+"""ASR engine: the only part of the project that uses torch, SpeechBrain or CTranslate2.
 
-Importing this package is cheap: torch, torchaudio and speechbrain are imported
-only when a function below is first called.
+One public face for every model family. A model directory names its family in
+`model.json` (`"family": "whisper"` or `"ctc"`; a directory without one is a
+SpeechBrain CTC model, like the starter). The families live in subpackages:
+
+- `ctc/`: SpeechBrain `EncoderASR` (character CTC, n-gram LM, forced alignment);
+- `whisper/`: a PyTorch copy fine-tuned through SpeechBrain's Whisper integration
+  and a CTranslate2 copy that serves (faster-whisper) and aligns.
+
+Nothing outside `training/engine/` knows which family a model is. Importing this
+package is cheap: a family is imported the first time one of its models is used.
 
 Public API::
 
-    load_model(model_dir) -> LoadedModel            # LRU-cached per process (4 entries)
-    transcribe(model_dir, media_path, *, decoder="auto"|"greedy"|"beam") -> dict
-        {"text": str, "words": [{"word", "start", "end"}], "duration": float, ...}
-    validate_model_dir(path) -> None                # raises ModelLoadError
-    align(model_dir, media_path, text) -> dict      # CTC forced alignment
+    transcribe(model_dir, media_path) -> {"text", "words": [{"word", "start", "end"}], "duration", ...}
+    recognise(model_dir, wav_paths) -> [str]          # short 16 kHz clips (<= 30 s)
+    align_words(model_dir, wav_path, words) -> ([{"start", "end", "confidence"} | None], duration)
+    align_lines(model_dir, wav_path, lines) -> {"segments", "warnings", "duration", "mismatch"}
+    training_text(model_dir) -> fn(text) -> (target text, dropped characters)
+    fine_tune(base_dir, out_dir, ...) -> summary       # writes a model directory in the base's family
+    validate_model_dir(path)                           # raises ModelLoadError
+    install_base_model(source, target) -> model.json   # convert and check a base (see install.py)
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import math
+import sys
+from collections.abc import Callable
 from pathlib import Path
-
-__all__ = [
-    "load_model",
-    "transcribe",
-    "validate_model_dir",
-    "align",
-    "ModelLoadError",
-    "clear_cache",
-    "cache_info",
-]
-
 
 from .errors import ModelLoadError
 
+__all__ = [
+    "FAMILIES",
+    "ModelLoadError",
+    "StopTraining",
+    "align_lines",
+    "align_words",
+    "cache_info",
+    "clear_cache",
+    "family_of",
+    "fine_tune",
+    "install_base_model",
+    "is_model_dir",
+    "recognise",
+    "training_text",
+    "transcribe",
+    "validate_model_dir",
+]
 
-def _inference():
-    from . import inference
-
-    return inference
+FAMILIES = ("ctc", "whisper")
 
 
-def load_model(model_dir: str | Path):
-    """Load (or fetch from the per-process LRU cache) a SpeechBrain CTC model dir."""
-    return _inference().load_model(model_dir)
+class StopTraining(Exception):
+    """Raised from inside a training loop when the run must stop (model deleted, timeout)."""
 
 
-def transcribe(model_dir: str | Path, media_path: str | Path, *, decoder: str = "auto") -> dict:
-    """Transcribe an ffmpeg-readable file; see :func:`inference.transcribe`."""
-    return _inference().transcribe(model_dir, media_path, decoder=decoder)
+def family_of(model_dir: str | Path) -> str:
+    """The family a model directory declares in model.json ("ctc" when it names none)."""
+    meta_path = Path(model_dir) / "model.json"
+    meta = {}
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except ValueError as exc:
+            raise ModelLoadError(f"model.json is not valid JSON: {exc}") from exc
+    family = meta.get("family", "ctc")
+    if family not in FAMILIES:
+        raise ModelLoadError(f"unknown model family {family!r} in {meta_path}")
+    return family
+
+
+def is_model_dir(path: str | Path) -> bool:
+    """Whether a model directory is present (its files may still fail to load)."""
+    path = Path(path)
+    return (path / "model.json").is_file() or (path / "hyperparams.yaml").is_file()
+
+
+def _family(model_dir: str | Path):
+    return importlib.import_module(f"{__name__}.{family_of(model_dir)}")
+
+
+def transcribe(model_dir: str | Path, media_path: str | Path) -> dict:
+    """Transcribe any ffmpeg-readable file, of any length, in bounded memory."""
+    return _family(model_dir).transcribe(Path(model_dir), Path(media_path))
+
+
+def recognise(model_dir: str | Path, wav_paths: list[str]) -> list[str]:
+    """Transcripts of short 16 kHz mono clips (at most 30 s each), as the model writes them."""
+    return _family(model_dir).recognise(Path(model_dir), list(wav_paths))
+
+
+def align_words(model_dir: str | Path, wav_path: str | Path, words: list[str]) -> tuple[list, float]:
+    """Start, end and confidence (0-1) of each word of a known transcript in a 16 kHz mono WAV.
+
+    Words the model cannot place get None. Memory depends on a window, not on the file."""
+    return _family(model_dir).align_words(Path(model_dir), Path(wav_path), list(words))
+
+
+def align_lines(model_dir: str | Path, wav_path: str | Path, lines: list[str]) -> dict:
+    """One timed segment per non-empty line, with warnings for lines that fit the audio poorly.
+
+    `mismatch` is True when the text as a whole is not what the audio says; the
+    thresholds are the family's own, calibrated on its models."""
+    family = _family(model_dir)
+    line_words = [line.split() for line in lines]
+    timings, duration = family.align_words(
+        Path(model_dir), Path(wav_path), [w for words in line_words for w in words]
+    )
+    segments, warnings, cursor = [], [], 0
+    for number, (line, words) in enumerate(zip(lines, line_words, strict=True), start=1):
+        placed = [t for t in timings[cursor : cursor + len(words)] if t is not None]
+        cursor += len(words)
+        if not placed:
+            segments.append(
+                {"start": None, "end": None, "text": line, "confidence": 0.0, "low_confidence": True}
+            )
+            warnings.append(f"Line {number} could not be placed in the audio: {line[:60]!r}")
+            continue
+        score = math.exp(sum(math.log(max(t["confidence"], 1e-6)) for t in placed) / len(placed))
+        segments.append(
+            {
+                "start": placed[0]["start"],
+                "end": max(placed[-1]["end"], placed[0]["start"] + 0.05),
+                "text": line,
+                "confidence": round(score, 3),
+                "low_confidence": score < family.LOW_CONFIDENCE,
+            }
+        )
+        if score < family.LOW_CONFIDENCE:
+            warnings.append(f"Line {number} matches the audio poorly (confidence {score:.2f}): {line[:60]!r}")
+    mean = sum(s["confidence"] for s in segments) / max(1, len(segments))
+    return {
+        "segments": segments,
+        "warnings": warnings,
+        "duration": round(duration, 3),
+        "mean_confidence": round(mean, 3),
+        "mismatch": not any(s["start"] is not None for s in segments) or mean < family.MISMATCH_CONFIDENCE,
+    }
+
+
+def training_text(model_dir: str | Path) -> Callable[[str], tuple[str, set[str]]]:
+    """How a transcript becomes a training target for this model: (text, characters dropped)."""
+    return _family(model_dir).training_text(Path(model_dir))
+
+
+def fine_tune(
+    base_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    train_rows: list[dict],
+    valid_rows: list[dict],
+    test_rows: list[dict],
+    work_dir: str | Path,
+    rehearsal_seconds: float,
+    meta: dict,
+    log: Callable[[str], None] = print,
+    on_progress: Callable[[float], bool] = lambda fraction: True,
+    enter: Callable[[str, float], None] = lambda stage, progress: None,
+) -> dict:
+    """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
+
+    `on_progress(fraction of training)` returning False stops the run (StopTraining);
+    `enter(stage, progress)` announces the family's steps after training
+    (progress 85-90). The written model is checked before this returns: a copy
+    that does not serve like the trained one raises with the reason.
+    """
+    return _family(base_dir).fine_tune(
+        Path(base_dir),
+        Path(out_dir),
+        train_rows=train_rows,
+        valid_rows=valid_rows,
+        test_rows=test_rows,
+        work_dir=Path(work_dir),
+        rehearsal_seconds=rehearsal_seconds,
+        meta=meta,
+        log=log,
+        on_progress=on_progress,
+        enter=enter,
+    )
 
 
 def validate_model_dir(path: str | Path) -> None:
     """Raise :class:`ModelLoadError` unless ``path`` loads and runs."""
     try:
-        _inference().validate_model_dir(path)
+        _family(path).validate(Path(path))
     except ModelLoadError:
         raise
     except Exception as exc:
         raise ModelLoadError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def align(model_dir: str | Path, media_path: str | Path, text: str) -> dict:
-    """Word timings for a known transcript (CTC forced alignment)."""
-    return _inference().align(model_dir, media_path, text)
+def install_base_model(source: str, target: str | Path, *, log: Callable[[str], None] = print) -> dict:
+    """Turn a source (model directory, Python package or hub id) into a checked model directory."""
+    from .install import install
+
+    return install(source, Path(target), log=log)
 
 
 def clear_cache() -> None:
-    _inference().clear_cache()
+    for family in FAMILIES:
+        module = sys.modules.get(f"{__name__}.{family}")
+        if module is not None:
+            module.clear_cache()
 
 
 def cache_info() -> dict:
-    return _inference().cache_info()
+    return {
+        family: sys.modules[f"{__name__}.{family}"].cache_info()
+        for family in FAMILIES
+        if f"{__name__}.{family}" in sys.modules
+    }

@@ -9,8 +9,8 @@ from pathlib import Path
 import jiwer
 import torch
 
-from .. import inference
-from ..decoding import BeamDecoder, greedy_decode
+from ..ctc import recognizer as inference
+from ..ctc.decoding import BeamDecoder, greedy_decode
 from .package import read_meta, write_meta
 from .synth import read_manifest
 

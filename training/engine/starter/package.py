@@ -2,7 +2,7 @@
 
 Output files::
 
-    hyperparams.yaml   EncoderASR recipe (encoder = training.engine.modules.ConformerCTCEncoder)
+    hyperparams.yaml   EncoderASR recipe (encoder = training.engine.ctc.modules.ConformerCTCEncoder)
     encoder.ckpt       fp32 state_dict
     tokenizer.ckpt     speechbrain CTCTextEncoder (index 0 = blank)
     tokens.txt         one label per output index, for the beam decoder ('-' blank, '|' space)
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from .. import lm as lm_mod
+from ..ctc import lm as lm_mod
 from .text import ALPHABET
 
 HPARAMS_TEMPLATE = """\
@@ -30,7 +30,7 @@ HPARAMS_TEMPLATE = """\
 sample_rate: 16000
 blank_index: 0
 
-encoder: !new:training.engine.modules.ConformerCTCEncoder
+encoder: !new:training.engine.ctc.modules.ConformerCTCEncoder
 {encoder_kwargs}
 tokenizer: !new:speechbrain.dataio.encoder.CTCTextEncoder
 
@@ -72,7 +72,7 @@ def package(
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     import inspect
 
-    from ..modules import ConformerCTCEncoder
+    from ..ctc.modules import ConformerCTCEncoder
 
     defaults = {
         k: v.default

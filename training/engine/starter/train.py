@@ -18,7 +18,7 @@ import speechbrain as sb
 import torch
 from speechbrain.nnet.losses import ctc_loss
 
-from ..modules import ConformerCTCEncoder
+from ..ctc.modules import ConformerCTCEncoder
 from .synth import read_manifest
 from .text import ALPHABET
 

@@ -24,16 +24,13 @@ from speechbrain.nnet.losses import ctc_loss
 
 from . import lm as lm_mod
 from .decoding import BeamDecoder, greedy_decode
-from .inference import clear_cache, load_model
-from .starter.train import BucketSampler, _edits
-from .starter.train import collate as _collate
+from .recognizer import clear_cache, load_model
+from .. import StopTraining
+from ..starter.train import BucketSampler, _edits
+from ..starter.train import collate as _collate
 
 LM_CORPUS = "lm_corpus.txt.gz"
 SPACE = " "
-
-
-class StopTraining(Exception):
-    """Raised from inside the loop when the run must stop (model deleted, timeout)."""
 
 
 # -- text ------------------------------------------------------------------------------------

@@ -17,12 +17,11 @@ import torch
 import torchaudio.functional as F
 
 from .finetune import normalise_for_labels
-from .inference import load_model
+from .recognizer import load_model
 
 WINDOW_SECONDS = 60.0
 KEEP_MARGIN_SECONDS = 12.0
 TEXT_SLACK = 1.5
-LOW_CONFIDENCE = 0.1
 
 
 def _tokens(word: str, lab2id: dict[str, int]) -> list[int]:
@@ -128,31 +127,3 @@ def _align_window(model, samples, spelled: list[list[int]], space: int | None) -
             score = math.exp(sum(math.log(max(v, 1e-6)) for v in values) / max(1, len(values)))
             words[index] = (first[ks[0]], last[ks[-1]], round(score, 3))
     return {"frames": frames, "words": words}
-
-
-def align_lines(model_dir, wav_path: Path, lines: list[str], low_confidence: float = LOW_CONFIDENCE) -> dict:
-    """One segment per non-empty line.
-
-    Returns {"segments": [{start, end, text, confidence}], "warnings", "duration"}."""
-    line_words = [line.split() for line in lines]
-    flat = [w for words in line_words for w in words]
-    timings, duration = align_words(model_dir, wav_path, flat)
-    segments, warnings, cursor = [], [], 0
-    for number, (line, words) in enumerate(zip(lines, line_words, strict=True), start=1):
-        placed = [t for t in timings[cursor : cursor + len(words)] if t is not None]
-        cursor += len(words)
-        if not placed:
-            segments.append({"start": None, "end": None, "text": line, "confidence": 0.0})
-            warnings.append(f"Line {number} could not be placed in the audio: {line[:60]!r}")
-            continue
-        score = math.exp(sum(math.log(max(t["confidence"], 1e-6)) for t in placed) / len(placed))
-        segment = {
-            "start": placed[0]["start"],
-            "end": max(placed[-1]["end"], placed[0]["start"] + 0.05),
-            "text": line,
-            "confidence": round(score, 3),
-        }
-        if score < low_confidence:
-            warnings.append(f"Line {number} matches the audio poorly (confidence {score:.2f}): {line[:60]!r}")
-        segments.append(segment)
-    return {"segments": segments, "warnings": warnings, "duration": round(duration, 3)}

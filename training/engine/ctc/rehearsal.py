@@ -80,7 +80,7 @@ def _recorded(base_dir: Path, seconds: float, normalise, rng: random.Random) -> 
 
 
 def _synthesized(base_dir: Path, work_dir: Path, seconds: float, normalise, rng: random.Random) -> list[dict]:
-    from .starter.synth import random_voice, synth_one
+    from ..starter.synth import random_voice, synth_one
 
     with gzip.open(base_dir / "lm_corpus.txt.gz", "rt", encoding="utf-8") as handle:
         sentences = [line.strip() for line in handle if 3 <= len(line.split()) <= 30]

@@ -1,4 +1,4 @@
-"""Tests of the ASR engine against the packaged starter model (no Django DB)."""
+"""The engine's CTC family against the packaged starter model (no Django DB)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg missing")
 
 import training.engine as engine  # noqa: E402
+from training.engine.ctc import recognizer  # noqa: E402
 
 # Everyday sentences that are not in the starter model's training text or LM.
 SENTENCES = [
@@ -68,7 +69,7 @@ def test_packaged_model_layout_and_size():
         assert (MODEL_DIR / name).is_file(), name
     total = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
     assert total <= 20 * 1024 * 1024
-    model = engine.load_model(MODEL_DIR)
+    model = recognizer.load_model(MODEL_DIR)
     assert model.meta["language"] == "en-US"
     assert len(model.labels) == 29 and model.blank == 0
 
@@ -81,7 +82,7 @@ def test_transcribes_unseen_everyday_sentences(clips, decoder):
 
     refs, hyps = [], []
     for ref, path in clips:
-        out = engine.transcribe(MODEL_DIR, path, decoder=decoder)
+        out = recognizer.transcribe(MODEL_DIR, path, decoder=decoder)
         assert out["decoder"] == decoder
         refs.append(ref)
         hyps.append(out["text"])
@@ -100,7 +101,7 @@ def test_transcribes_unseen_everyday_sentences(clips, decoder):
 def test_word_timings_monotonic_within_clip(clips):
     for _, path in clips:
         for decoder in ("greedy", "beam"):
-            out = engine.transcribe(MODEL_DIR, path, decoder=decoder)
+            out = recognizer.transcribe(MODEL_DIR, path, decoder=decoder)
             words = out["words"]
             assert words
             prev_end = 0.0
@@ -116,7 +117,7 @@ def test_word_timings_monotonic_within_clip(clips):
 @needs_ffmpeg
 def test_align_known_text(clips):
     ref, path = clips[0]
-    out = engine.align(MODEL_DIR, path, ref)
+    out = recognizer.align(MODEL_DIR, path, ref)
     assert [w["word"] for w in out["words"]] == ref.split()
     starts = [w["start"] for w in out["words"]]
     assert starts == sorted(starts)
@@ -194,7 +195,7 @@ def test_transcribe_multi_chunk_offsets(long_file, tmp_path):
         ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(long_file), "-t", "75", str(two_min)],
         check=True,
     )
-    out = engine.transcribe(MODEL_DIR, two_min, decoder="greedy")
+    out = recognizer.transcribe(MODEL_DIR, two_min, decoder="greedy")
     assert out["chunks"] >= 3
     assert out["duration"] == pytest.approx(75.0, abs=0.1)
     starts = [w["start"] for w in out["words"]]
@@ -203,7 +204,7 @@ def test_transcribe_multi_chunk_offsets(long_file, tmp_path):
 
 
 def test_lru_cache_is_bounded(monkeypatch):
-    from training.engine import inference
+    from training.engine.ctc import recognizer as inference
 
     inference.clear_cache()
     loads = []

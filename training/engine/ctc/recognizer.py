@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 
-from . import audio as audio_mod
+from .. import audio as audio_mod
 from .decoding import BeamDecoder, WordSpan, greedy_decode
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
 
 SAMPLE_RATE = audio_mod.SAMPLE_RATE
 CACHE_SIZE = 4
