@@ -80,7 +80,8 @@ def fine_tune(
     out_dir.mkdir(parents=True, exist_ok=True)
     lm_info = ft.adapt_lm(base_dir, out_dir, [r["text"] for r in train_rows])
     log(
-        f"language model adapted: {lm_info['lexicon_words']} words, {lm_info['domain_sentences']} domain sentences"
+        f"language model adapted: {lm_info['lexicon_words']} words, "
+        f"{lm_info['domain_sentences']} domain sentences"
     )
     summary = {k: v for k, v in result.items() if k != "state"}
     ft.package(base_dir, out_dir, result["state"], {**meta, "family": "ctc", "fine_tuned": summary})

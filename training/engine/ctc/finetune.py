@@ -22,12 +22,12 @@ import speechbrain as sb
 import torch
 from speechbrain.nnet.losses import ctc_loss
 
-from . import lm as lm_mod
-from .decoding import BeamDecoder, greedy_decode
-from .recognizer import clear_cache, load_model
 from .. import StopTraining
 from ..starter.train import BucketSampler, _edits
 from ..starter.train import collate as _collate
+from . import lm as lm_mod
+from .decoding import BeamDecoder, greedy_decode
+from .recognizer import clear_cache, load_model
 
 LM_CORPUS = "lm_corpus.txt.gz"
 SPACE = " "

@@ -10,7 +10,6 @@ Imported on demand only (torch + torchaudio).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import soundfile as sf
 import torch

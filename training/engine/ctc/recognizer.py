@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from .. import audio as audio_mod
-from .decoding import BeamDecoder, WordSpan, greedy_decode
 from ..errors import ModelLoadError
+from .decoding import BeamDecoder, WordSpan, greedy_decode
 
 SAMPLE_RATE = audio_mod.SAMPLE_RATE
 CACHE_SIZE = 4
