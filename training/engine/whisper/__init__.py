@@ -1,0 +1,72 @@
+"""The `whisper` family: OpenAI Whisper checkpoints, kept as two copies in one model directory.
+
+    model.json      {"family": "whisper", ...}: source, sha256 of the source weights, checks
+    pytorch/        the trainable copy, Hugging Face layout (config.json, model.safetensors,
+                    tokenizer and preprocessor files), loaded by SpeechBrain's Whisper integration
+    ctranslate2/    the serving copy (int8 weights), used by faster-whisper to transcribe and
+                    by CTranslate2's Whisper.align to time a known transcript
+
+Submodules: `convert` (CTranslate2 <-> Hugging Face), `serving` (transcription,
+recognition of short clips, alignment), `training` (SpeechBrain fine-tuning, export
+and the parity check). Targets keep the casing and punctuation of the user's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+PYTORCH_DIR = "pytorch"
+CTRANSLATE2_DIR = "ctranslate2"
+
+# Alignment confidences are CTranslate2's per-token probabilities of the known text
+# (geometric mean per word); see serving.py for how they were calibrated.
+from .serving import LOW_CONFIDENCE, MISMATCH_CONFIDENCE  # noqa: E402
+
+
+def transcribe(model_dir: Path, media_path: Path) -> dict:
+    from .serving import transcribe
+
+    return transcribe(model_dir, media_path)
+
+
+def recognise(model_dir: Path, wav_paths: list[str]) -> list[str]:
+    from .serving import recognise
+
+    return recognise(model_dir, wav_paths)
+
+
+def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list, float]:
+    from .serving import align_words
+
+    return align_words(model_dir, wav_path, words)
+
+
+def training_text(model_dir: Path) -> Callable[[str], tuple[str, set[str]]]:
+    """Whisper writes cased, punctuated text, so a transcript trains as the user wrote it
+    (whitespace collapsed); nothing is dropped."""
+    return lambda text: (" ".join(text.split()), set())
+
+
+def fine_tune(base_dir: Path, out_dir: Path, **kwargs) -> dict:
+    from .training import fine_tune
+
+    return fine_tune(base_dir, out_dir, **kwargs)
+
+
+def validate(model_dir: Path) -> None:
+    from .serving import validate
+
+    validate(model_dir)
+
+
+def clear_cache() -> None:
+    from .serving import clear_cache
+
+    clear_cache()
+
+
+def cache_info() -> dict:
+    from .serving import cache_info
+
+    return cache_info()
