@@ -1,17 +1,31 @@
-"""Word and character error rates as the API reports them."""
+"""Word and character error rates as the API reports them.
 
-import re
+Both sides go through Whisper's English text normaliser before scoring, so a
+cased, punctuated transcript is not charged for "Dr." against "doctor", "colour"
+against "color" or "25" against "twenty-five", and a model that writes no
+punctuation (a CTC base) is scored on the same footing as one that does.
+"""
+
+from functools import cache
 
 import jiwer
 
-NORMALISER = "lower-case, punctuation stripped, whitespace collapsed"
+NORMALISER = (
+    "Whisper's English text normaliser (whisper-normalizer EnglishTextNormalizer): lower-case, "
+    "punctuation and fillers removed, numbers written as digits, British spellings made American, "
+    "contractions and titles expanded"
+)
+
+
+@cache
+def _english():
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    return EnglishTextNormalizer()
 
 
 def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'")
-    text = re.sub(r"[^\w\s']", " ", text)
-    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(_english()(text).split())
 
 
 def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:

@@ -4,7 +4,19 @@ from training.metrics import error_rates, normalise, training_metrics
 
 
 def test_normaliser_lowercases_and_strips_punctuation():
-    assert normalise("Hello, World!  It's  DONE.") == "hello world it's done"
+    assert normalise("Hello, World!  It's  DONE.") == "hello world it is done"
+
+
+def test_cased_punctuated_output_is_not_charged_for_its_style():
+    reference = "the patient takes twenty five milligrams of metoprolol at the doctor's office"
+    hypothesis = "The patient takes 25 milligrams of metoprolol at the Doctor's office."
+    assert error_rates([reference], [hypothesis]) == (0.0, 0.0)
+    assert error_rates(["the colour of the sky"], ["The color of the sky."]) == (0.0, 0.0)
+
+
+def test_a_wrong_word_still_counts_after_normalising():
+    wer, _ = error_rates(["The patient has atrial fibrillation."], ["The patient has a trial fibrillation."])
+    assert wer == pytest.approx(100 * 2 / 5)
 
 
 def test_error_rates_on_known_hypotheses():
@@ -26,7 +38,7 @@ def test_training_metrics_report_relative_improvement():
     assert metrics["accuracy_improvement"] == pytest.approx(83.33, abs=0.01)
     assert metrics["training_hours"] == 1.5
     assert metrics["test_utterances"] == 4
-    assert "lower-case" in metrics["normaliser"]
+    assert "Whisper" in metrics["normaliser"] and "lower-case" in metrics["normaliser"]
 
 
 def test_a_worse_model_shows_a_negative_improvement():
