@@ -103,11 +103,15 @@ def table(results: dict) -> str:
                 f"{r['audio_minutes']} min file's ({r['device']})"
             )
         elif name == "quality":
-            m, g = r.get("training_metrics") or {}, r.get("general_speech") or {}
+            m = r.get("training_metrics") or {}
+            piper = (r.get("domain_by_voice") or {}).get("piper:joe") or {}
+            general = (r.get("general_speech") or {}).get("all") or {}
             rows.append(
                 f"quality    WER base {m.get('base_word_error_rate')}% -> custom {m.get('word_error_rate')}% "
-                f"({m.get('accuracy_improvement')}% better), {r['wall_seconds']} s; general speech "
-                f"{g.get('base_word_error_rate')}% -> {g.get('custom_word_error_rate')}%"
+                f"({m.get('accuracy_improvement')}% better; piper voice "
+                f"{piper.get('base_word_error_rate')}% -> {piper.get('custom_word_error_rate')}%), "
+                f"{r['wall_seconds']} s; everyday speech "
+                f"{general.get('base_word_error_rate')}% -> {general.get('custom_word_error_rate')}%"
             )
     return "\n".join(rows)
 

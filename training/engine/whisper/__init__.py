@@ -21,7 +21,8 @@ CTRANSLATE2_DIR = "ctranslate2"
 
 # Alignment confidences are CTranslate2's per-token probabilities of the known text
 # (geometric mean per word); see serving.py for how they were calibrated.
-from .serving import LOW_CONFIDENCE, MISMATCH_CONFIDENCE  # noqa: E402
+from .serving import LOW_CONFIDENCE as LOW_CONFIDENCE  # noqa: E402
+from .serving import MISMATCH_CONFIDENCE as MISMATCH_CONFIDENCE  # noqa: E402
 
 
 def transcribe(model_dir: Path, media_path: Path) -> dict:
