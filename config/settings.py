@@ -193,6 +193,9 @@ TRAINED_MODELS_DIR = Path(env_str("TRAINED_MODELS_DIR", str(VAR_DIR / "trained")
 # Minutes of the base's general speech mixed into fine-tuning (at most as much as the
 # customer's own), so a custom model does not forget everyday language; 0 turns it off.
 TRAINING_REHEARSAL_MINUTES = float(env_str("TRAINING_REHEARSAL_MINUTES", "10"))
+# Epochs of every run; 0 lets the engine choose from the amount of data (what users want; the
+# integration tests set 1 to keep a real run short).
+TRAINING_EPOCHS = env_int("TRAINING_EPOCHS", 0)
 TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(VAR_DIR / "training")))
 # A run whose trainer shows no sign of life for this long is failed by the sweeper,
 # and so is a run still queued after TRAINING_QUEUE_TIMEOUT.

@@ -140,6 +140,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         log=reporter.log,
         on_progress=on_progress,
         enter=reporter.enter,
+        epochs=settings.TRAINING_EPOCHS or None,
     )
 
     reporter.enter("evaluate", 90)

@@ -161,13 +161,15 @@ def fine_tune(
     log: Callable[[str], None] = print,
     on_progress: Callable[[float], bool] = lambda fraction: True,
     enter: Callable[[str, float], None] = lambda stage, progress: None,
+    epochs: int | None = None,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
 
     `on_progress(fraction of training)` returning False stops the run (StopTraining);
     `enter(stage, progress)` announces the family's steps after training
     (progress 85-90). The written model is checked before this returns: a copy
-    that does not serve like the trained one raises with the reason.
+    that does not serve like the trained one raises with the reason. Epochs and the
+    learning rate follow the amount of data unless `epochs` is given.
     """
     return _family(base_dir).fine_tune(
         Path(base_dir),
@@ -181,6 +183,7 @@ def fine_tune(
         log=log,
         on_progress=on_progress,
         enter=enter,
+        epochs=epochs,
     )
 
 

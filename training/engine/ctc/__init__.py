@@ -56,12 +56,14 @@ def fine_tune(
     log,
     on_progress,
     enter,
+    epochs: int | None = None,
 ) -> dict:
     from . import finetune as ft
     from . import rehearsal
 
     # Epochs and learning rate follow the customer's data; the base data only rides along.
-    epochs, lr = ft.schedule_for(sum(r["duration"] for r in train_rows))
+    scheduled_epochs, lr = ft.schedule_for(sum(r["duration"] for r in train_rows))
+    epochs = epochs or scheduled_epochs
     normalise = training_text(base_dir)
     general = rehearsal.rehearsal_rows(
         base_dir, work_dir, rehearsal_seconds, normalise=lambda text: normalise(text)[0]
