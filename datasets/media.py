@@ -5,9 +5,11 @@ argument lists: no user-chosen name reaches a shell or looks like an option.
 """
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 from config.errors import ApplicationError
 
@@ -112,3 +114,36 @@ def to_wav(source: Path | str, target: Path | str) -> None:
     except ffmpeg.Error as exc:
         Path(target).unlink(missing_ok=True)
         raise MediaError(_tool_message(exc)) from exc
+
+
+def stream_pcm(
+    path: Path | str, block_s: float = 5.0, sample_rate: int = SAMPLE_RATE
+) -> Iterator[np.ndarray]:
+    """Decode any supported media to float32 mono blocks of about `block_s` seconds, streamed:
+    memory stays at one block whatever the length of the file (the engine transcribes hours so)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    require_ffmpeg()
+    block_bytes = int(block_s * sample_rate) * 4
+    process = (
+        ffmpeg.input(_absolute(path))
+        .output("pipe:", vn=None, ac=1, ar=sample_rate, format="f32le", acodec="pcm_f32le")
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .run_async(pipe_stdout=True, pipe_stderr=True)
+    )
+    leftover = b""
+    try:
+        while data := process.stdout.read(block_bytes):
+            data = leftover + data
+            usable = len(data) - len(data) % 4
+            leftover = data[usable:]
+            if usable:
+                yield np.frombuffer(data[:usable], dtype="<f4").copy()
+    finally:
+        process.stdout.close()
+        error = process.stderr.read().decode("utf-8", "replace")
+        process.stderr.close()
+        code = process.wait()
+    if code != 0:
+        raise MediaError(f"ffmpeg could not decode {path.name}: {error.strip()[-500:]}")

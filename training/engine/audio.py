@@ -1,85 +1,26 @@
-"""Audio input: ffmpeg decoding to 16 kHz mono float32, streamed, and cutting
-into chunks (<= max_chunk_s) at low-energy points.
+"""Audio input for the engine: 16 kHz mono float32 streamed from ffmpeg (through
+`datasets.media.stream_pcm`, the one home of ffmpeg), cut into chunks
+(<= max_chunk_s) at low-energy points.
 
-Only numpy and the ``ffmpeg`` binary are needed (no torch); subprocesses always
-get an argument list, never a shell.  Memory stays bounded by roughly one chunk
+Only numpy is needed here (no torch). Memory stays bounded by roughly one chunk
 plus one read block whatever the input length.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from datasets.media import MediaError, stream_pcm
+
 SAMPLE_RATE = 16000
-_BYTES_PER_SAMPLE = 4  # f32le
 
 
-class AudioDecodeError(RuntimeError):
-    """ffmpeg could not decode the input file."""
-
-
-def ffmpeg_command(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[str]:
-    return [
-        "ffmpeg",
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        "-ac",
-        "1",
-        "-ar",
-        str(sample_rate),
-        "-f",
-        "f32le",
-        "-acodec",
-        "pcm_f32le",
-        "pipe:1",
-    ]
-
-
-def stream_pcm(
-    path: str | Path, block_s: float = 5.0, sample_rate: int = SAMPLE_RATE
-) -> Iterator[np.ndarray]:
-    """Yield float32 mono blocks of about ``block_s`` seconds decoded by ffmpeg."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(str(path))
-    block_bytes = int(block_s * sample_rate) * _BYTES_PER_SAMPLE
-    proc = subprocess.Popen(
-        ffmpeg_command(path, sample_rate),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-    leftover = b""
-    try:
-        assert proc.stdout is not None
-        while True:
-            data = proc.stdout.read(block_bytes)
-            if not data:
-                break
-            data = leftover + data
-            usable = len(data) - len(data) % _BYTES_PER_SAMPLE
-            leftover = data[usable:]
-            if usable:
-                yield np.frombuffer(data[:usable], dtype="<f4").copy()
-    finally:
-        if proc.stdout:
-            proc.stdout.close()
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        rc = proc.wait()
-    if rc != 0:
-        raise AudioDecodeError(f"ffmpeg failed on {path.name}: {err.strip()[-500:]}")
+# The decoding itself lives with the project's other ffmpeg calls (datasets/media.py).
+AudioDecodeError = MediaError
 
 
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
