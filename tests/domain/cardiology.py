@@ -120,11 +120,13 @@ def stamp(seconds: float) -> str:
 
 
 def recording(path: Path, texts: list[str], voice: str, rng: random.Random) -> float:
-    """One dictation: sentences with pauses, and a VTT with one cue per sentence."""
+    """One dictation: sentences with pauses, and a VTT with one cue per sentence, written as
+    people write a report (a capital and a full stop), so a model trained on it keeps writing so."""
     gap = np.zeros(int(GAP_SECONDS * RATE), dtype=np.int16)
     parts, cues, cursor = [gap], [], GAP_SECONDS
     with tempfile.TemporaryDirectory() as folder:
-        for text in texts:
+        for sentence in texts:
+            text = sentence[0].upper() + sentence[1:] + "."
             samples = speak(text, voice, rng.randint(140, 185), Path(folder))
             start, cursor = cursor, cursor + len(samples) / RATE
             cues.append(f"{stamp(start)} --> {stamp(cursor)}\n{text}")

