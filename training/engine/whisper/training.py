@@ -23,10 +23,11 @@ How (measured choices; figures below):
   CTranslate2 copy; then the parity check: PyTorch greedy against the exported copy as it
   serves (faster-whisper, beam 5) on the test split, packed like training.
 
-Measured on tests/domain/cardiology.py (12 min; 140 clips in 10 espeak-ng voices) with Whisper
-tiny.en. The test recordings (36 cues) are in piper "joe" and espeak en-us+Mario. Everyday
-speech is tests/domain/everyday.py: 40 sentences in piper joe, en-us+Mario and en+Nguyen, no
-training voice among them. WER % as served (CTranslate2 int8, beam 5, normalised). One run
+Measured with Whisper tiny.en on tests/domain/cardiology.py (12 min; 140 clips in 10 espeak-ng
+voices; the table's runs used its earlier lower-case cues without punctuation). Its test
+recordings (36 cues) are in piper "joe" and espeak en-us+Mario. Everyday speech is
+tests/domain/everyday.py: 40 sentences in piper joe, en-us+Mario and en+Nguyen, no training
+voice among them. WER % as served (CTranslate2 int8, beam 5, normalised). One run
 each, on the 2-core CPU:
 
     option (frozen encoder, lr 1e-4)            cardio piper  cardio Mario  everyday piper  everyday all
@@ -45,21 +46,23 @@ Mixing in espeak-spoken general text was not repeated: in the notes' trial it ma
 domain and everyday speech worse. KL on the customer's own windows taught the domain too
 little (the base's guesses are exactly what the domain corrects); interpolation keeps most of
 the gain (-89 % relative on the piper cardiology recordings) and loses nothing over the three
-everyday voices (-1.2 to -1.8 points; but see piper below). Training the encoder too adapts it to
-espeak's sound: everyday espeak gets better, which hides that piper everyday got worse
+everyday voices (-1.2 to -1.8 points; but see piper below). Training the encoder too adapts
+it to espeak's sound: everyday espeak gets better, which hides that piper everyday got worse
 (+0.9); it is an option, off by default. Picking the epoch by the blend's own validation WER
 chose an over-trained epoch (the validation clips share the training voices).
 
 Piper samples noise, so two syntheses of the everyday set differ, and so do the scores: on the
 copy bench/quality.py made, this module's model scores 2.8-3.1 on everyday piper against the
-base's 0.93 (all three voices: 8.2 -> 7.7). The fixture's transcripts are lower case without
-punctuation; trained on the same cues written Whisper's way (capital, full stop), the same run
-scores 0.93 and 1.24 on the two syntheses (cardiology piper 4.8): most of what piper everyday
-loses is the model learning to write like the fixture.
+base's 0.93 (all three voices: 8.2 -> 7.7). Trained on the same cues written Whisper's way
+(capital, full stop), the same run scores 0.93 and 1.24 on the two syntheses (cardiology piper
+4.8): most of what piper everyday lost was the model learning to write like the fixture. The
+fixture now writes its cues that way; bench/quality.py on it (the product's path): cardiology
+piper 27.4 -> 1.6 % (-94 %), Mario 89.4 -> 4.3; everyday piper 0.62 -> 0.93, all three voices
+7.8 -> 6.0.
 
 Time, 12 min set, whole fine_tune (train / export / parity): 80 s (60 / 1.4 / 14) at load
-1.6-1.9; 204 s (175 / 4 / 21) while two other jobs held about a core. bench/quality.py (the
-product's path: prepare, base evaluation, fine_tune, evaluation) took 164 s.
+1.6-1.9; 204 s (175 / 4 / 21) while two other jobs held about a core. The bench's training run
+(prepare, base evaluation, fine_tune, evaluation): 164 s at load about 2, 429 s at load 5.
 """
 
 from __future__ import annotations
