@@ -1,4 +1,4 @@
-"""A real qcluster fine-tunes the default Whisper base for an epoch; CTranslate2 serves the result."""
+"""A real qcluster fine-tunes the default Whisper base for two epochs; CTranslate2 serves the result."""
 
 import os
 import subprocess
@@ -45,7 +45,7 @@ def test_whisper_fine_tunes_on_a_real_cluster_and_serves_cased_text(
     cluster_log = tmp_path / "qcluster.log"
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=ROOT,
-        env={**cluster_env(tmp_path), "TRAINING_EPOCHS": "1"},
+        env={**cluster_env(tmp_path), "TRAINING_EPOCHS": "2"},
         stdout=cluster_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
@@ -90,5 +90,5 @@ def test_whisper_fine_tunes_on_a_real_cluster_and_serves_cased_text(
     assert (trained / "ctranslate2" / "model.bin").is_file()
     metrics = model.training_metrics
     assert "Whisper" in metrics["normaliser"] and metrics["test_utterances"] >= 1
-    assert any("epoch 1/1" in line for line in log), log
+    assert any("epoch 2/2" in line for line in log), log
     assert any("parity" in line.lower() or "exported" in line.lower() for line in log), log
