@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import torch
 
 from .. import audio as audio_mod
+from ..cache import ModelCache
 from ..errors import ModelLoadError
 from .decoding import BeamDecoder, WordSpan, greedy_decode
 
@@ -66,8 +66,7 @@ class LoadedModel:
         return out[0].float().cpu()
 
 
-_cache: OrderedDict[str, LoadedModel] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: ModelCache = ModelCache(CACHE_SIZE)
 
 
 def _cache_key(model_dir: Path) -> str:
@@ -111,27 +110,15 @@ def _load_uncached(model_dir: Path) -> LoadedModel:
 def load_model(model_dir) -> LoadedModel:
     model_dir = Path(model_dir).resolve()
     key = _cache_key(model_dir)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    model = _load_uncached(model_dir)
-    with _cache_lock:
-        _cache[key] = model
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return model
+    return _cache.get(key, lambda: _load_uncached(model_dir))
 
 
 def cache_info() -> dict:
-    with _cache_lock:
-        return {"size": len(_cache), "max": CACHE_SIZE, "keys": list(_cache)}
+    return _cache.info()
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def validate_model_dir(path) -> None:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from pathlib import Path
 
+from ..cache import ModelCache
 from ..errors import ModelLoadError
 from . import CTRANSLATE2_DIR
 
@@ -84,8 +83,7 @@ VAD_FRAME = 512  # samples per Silero VAD decision
 VAD_THRESHOLD = 0.5
 
 
-_cache: OrderedDict[str, object] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: ModelCache = ModelCache(CACHE_SIZE)
 
 
 def _ct2_dir(model_dir: Path) -> Path:
@@ -134,27 +132,15 @@ def _load_uncached(model_dir: Path):
 def load(model_dir: Path):
     """The model's `faster_whisper.WhisperModel`, cached per process (a new model.bin reloads)."""
     key = _cache_key(model_dir)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    model = _load_uncached(model_dir)
-    with _cache_lock:
-        _cache[key] = model
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return model
+    return _cache.get(key, lambda: _load_uncached(model_dir))
 
 
 def cache_info() -> dict:
-    with _cache_lock:
-        return {"size": len(_cache), "max": CACHE_SIZE, "keys": list(_cache)}
+    return _cache.info()
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _language(model_dir: Path, model) -> str | None:
