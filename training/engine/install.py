@@ -36,9 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ModelLoadError
+from .whisper import CTRANSLATE2_DIR, PYTORCH_DIR
 
-PYTORCH_DIR = "pytorch"
-CTRANSLATE2_DIR = "ctranslate2"
 CHECK_CLIP = Path(__file__).parent / "whisper" / "check_clip.flac"
 CHECK_TEXT = "Please call Stella and ask her to bring these things with her from the store."
 # The two copies may differ in a word on the check clip (int8 against float32 rounding), not more.
@@ -268,10 +267,11 @@ def check_copies_agree(model_dir: Path) -> dict:
     """Transcribe the check clip with both copies; refuse the model when they disagree."""
     from whisper_normalizer.english import EnglishTextNormalizer
 
-    from .whisper import serving
+    from .whisper import serving, training
 
     normalise = EnglishTextNormalizer()
-    pytorch_text = _pytorch_greedy(model_dir / PYTORCH_DIR, CHECK_CLIP)
+    # The same decoders the parity check of a fine-tuned model compares.
+    pytorch_text = training.transcribe_clips(model_dir, [str(CHECK_CLIP)])[0]
     served_text = serving.recognise(model_dir, [str(CHECK_CLIP)])[0]
     a, b = normalise(pytorch_text).split(), normalise(served_text).split()
     edits = _word_edits(a, b)
@@ -286,31 +286,13 @@ def check_copies_agree(model_dir: Path) -> dict:
     return result
 
 
-def _pytorch_greedy(hf_dir: Path, clip: Path) -> str:
-    """The PyTorch copy's own reading of a clip (greedy, as transformers decodes it)."""
-    import torch
-    from transformers import WhisperForConditionalGeneration, WhisperProcessor
-
-    from .audio import load_audio
-
-    try:
-        processor = WhisperProcessor.from_pretrained(str(hf_dir))
-        model = WhisperForConditionalGeneration.from_pretrained(str(hf_dir), dtype=torch.float32).eval()
-    except Exception as exc:
-        raise ModelLoadError(f"the PyTorch copy does not load: {type(exc).__name__}: {exc}") from exc
-    features = processor(load_audio(clip), sampling_rate=16000, return_tensors="pt").input_features
-    with torch.no_grad():
-        tokens = model.generate(features, max_new_tokens=128, num_beams=1, do_sample=False)
-    return processor.batch_decode(tokens, skip_special_tokens=True)[0].strip()
-
-
 def _word_edits(a: list[str], b: list[str]) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
+    import jiwer
+
+    if not a or not b:
+        return max(len(a), len(b))
+    out = jiwer.process_words(" ".join(a), " ".join(b))
+    return out.substitutions + out.deletions + out.insertions
 
 
 def _ctranslate2_spec(model_bin: Path) -> str | None:
