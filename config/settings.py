@@ -7,9 +7,11 @@ broker. PostgreSQL, Redis and S3 are switched on by setting their variables.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_q",
+    "axes",
+    "csp",
     "panel",
     "custom_models",
     "datasets",
@@ -71,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +152,60 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "panel:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username, or from
+# one client address, lock further log-ins for LOGIN_COOLOFF_MINUTES after the last one. Every
+# form that checks a password (the panel's, the admin's) goes through the backend below.
+AUTHENTICATION_BACKENDS = [
+    "panel.authentication.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "panel.views.login_locked_out"
+# Trying while locked out starts the wait again (the lockout page says so).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Successful log-ins are Django's `last_login`; a table of them per log-in would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+# The client's address. Behind a reverse proxy every request comes from the proxy: name the
+# header the proxy sets (and overwrites) with the client's address, e.g. CLIENT_IP_HEADER=X-Real-IP
+# (read through django-ipware; docs/deploy.md).
+if CLIENT_IP_HEADER := env_str("CLIENT_IP_HEADER"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_"), "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# HTTPS: SECURE_SSL_REDIRECT=true (the app redirects http to https) or HTTPS_ONLY=true (the
+# proxy does) marks the site as HTTPS-only: cookies are sent over HTTPS only, and browsers are
+# told by HSTS to use nothing else for SECURE_HSTS_SECONDS (default one year).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+HTTPS_ONLY = env_bool("HTTPS_ONLY", SECURE_SSL_REDIRECT)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# Content-Security-Policy (django-csp): scripts only from this site's own files (static/vendor
+# holds htmx and Uppy), no inline script, no eval (htmx's hx-on and trigger filters are not used).
+CONTENT_SECURITY_POLICY = {
+    # drf-spectacular's Swagger page is an inline script loading its assets from a CDN.
+    "EXCLUDE_URL_PREFIXES": ["/api/v3/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # No inline style attributes or <style> either: htmx's indicator style is switched off
+        # (base.html) and Uppy sets styles through the DOM, which the policy allows.
+        "style-src": [SELF],
+        # data: is the blank favicon, blob: Uppy's previews of the files being uploaded.
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

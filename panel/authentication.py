@@ -1,3 +1,6 @@
+"""How requests prove who they are: API keys for the API, passwords (with lockouts) for log-in."""
+
+from axes.backends import AxesStandaloneBackend
 from rest_framework import authentication, exceptions
 
 from panel.selectors import api_key_get_by_token
@@ -25,3 +28,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class LoginLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, first in AUTHENTICATION_BACKENDS, for the log-in form's password.
+
+    axes refuses a call to authenticate() without a request: it has no client address to count.
+    Here such a call is let through to the next backend instead, because the only one is Django's
+    test client (`Client.login`); every form that takes a password over HTTP (the panel's log-in,
+    the admin's) passes its request. A new password form must pass it too, or it is not throttled.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

@@ -6,11 +6,14 @@ A plain form post that succeeds (no htmx) gets a redirect and a flash message in
 """
 
 import json
+import math
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -220,3 +223,19 @@ def _train_refused(request: HttpRequest, model: CustomModel, message: str, statu
         return redirect("panel:custom-model-detail", id=model.pk)
     response = HttpResponse(status=status)
     return _with_events(response, toast=_toast(message, "error"), closeDialogs={})
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a log-in while locked out (AXES_LOCKOUT_CALLABLE): the login page,
+    saying how long to wait. Every attempt while locked out starts the wait again."""
+    wait = get_cool_off(request)
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    wait_text = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    message = (
+        f"Too many failed log-in attempts. Try again in {wait_text}; "
+        "each attempt before then starts the wait again."
+    )
+    context = {"lockout_message": message, "next": request.POST.get("next", "")}
+    response = render(request, "registration/login.html", context, status=429)
+    response["Retry-After"] = str(math.ceil(wait.total_seconds()))
+    return response

@@ -89,6 +89,22 @@
     });
   });
 
+  // A progress bar's width comes from its data-progress: the Content-Security-Policy allows no
+  // style attribute in the HTML, but a style set from a script file is fine.
+  function showProgress(root) {
+    root.querySelectorAll?.("[data-progress]").forEach((bar) => {
+      bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0)) + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => showProgress(document));
+  document.body.addEventListener("htmx:load", (e) => showProgress(e.target));
+
+  // Polls wait while the tab is hidden; `visibilitychange` triggers refresh once it is visible again.
+  // (htmx's trigger filters, `every 20s [document.visibilityState === 'visible']`, would need eval.)
+  document.body.addEventListener("htmx:confirm", (e) => {
+    if (document.visibilityState === "hidden" && e.detail.verb === "get") e.preventDefault();
+  });
+
   document.body.addEventListener("htmx:afterSettle", sync);
   // While a request runs, its submit button can't be pressed twice.
   document.body.addEventListener("htmx:beforeRequest", (e) => {

@@ -46,15 +46,24 @@ def browser() -> Iterator["sync_api.Browser"]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator["sync_api.Page"]:
-    """A fresh browser profile per test: no cookies, empty localStorage. Script errors fail the test."""
+    """A fresh browser profile per test: no cookies, empty localStorage. Script errors fail the
+    test, and so does anything the Content-Security-Policy refused (Chromium says so on the console)."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(5000)
     page = context.new_page()
     script_errors: list[str] = []
     page.on("pageerror", lambda error: script_errors.append(str(error)))
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
     assert not script_errors, script_errors
+    assert not csp_violations, csp_violations
 
 
 @pytest.fixture

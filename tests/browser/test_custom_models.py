@@ -115,6 +115,11 @@ def test_admin_deletes_after_confirming(owner, log_in, screenshot):
     expect(page.get_by_role("progressbar", name="Training progress")).to_have_attribute("aria-valuenow", "37")
     page.wait_for_load_state()  # the page's deferred scripts (htmx, Uppy) have run
     expect(page.locator("[data-train-slot]")).to_have_count(0)
+    # The bar is drawn 37 % wide (set by panel.js: the policy allows no style attribute).
+    share = page.locator(".progress-bar").evaluate(
+        "bar => bar.getBoundingClientRect().width / bar.parentElement.getBoundingClientRect().width"
+    )
+    assert abs(share - 0.37) < 0.01
 
     # One status poll, run now: the badge and the Train slot follow, and polling stops.
     CustomModel.objects.filter(name="Cardiology EN").update(

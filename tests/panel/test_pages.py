@@ -1,3 +1,5 @@
+import re
+
 from django.test import Client
 
 
@@ -55,3 +57,45 @@ def test_panel_session_can_use_the_api_with_csrf(owner):
     )
     assert refused.status_code == 403
     assert client.get("/api/v3/custom_models").status_code == 200
+
+
+def policy(response) -> dict[str, list[str]]:
+    directives = (part.split() for part in response["Content-Security-Policy"].split(";") if part.strip())
+    return {name: values for name, *values in directives}
+
+
+def test_panel_pages_allow_only_the_sites_own_scripts(owner, make_model):
+    model = make_model()
+    client = logged_in(owner)
+    for path in [
+        "/accounts/login/",
+        "/",
+        "/custom-models/",
+        f"/custom-models/{model.pk}/",
+        "/custom-models/rows/",
+    ]:
+        csp = policy(client.get(path))
+        assert csp["script-src"] == ["'self'"], path
+        assert csp["style-src"] == ["'self'"], path
+        assert csp["object-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"], path
+
+
+def test_lockout_page_has_the_policy_too(owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert response.status_code == 429
+    assert policy(response)["script-src"] == ["'self'"]
+
+
+def test_panel_pages_have_no_inline_scripts_or_styles(owner, make_model):
+    from custom_models.models import TrainingStatus
+
+    model = make_model(status=TrainingStatus.RUNNING, training_progress=42)
+    client = logged_in(owner)
+    for path in ["/accounts/login/", "/", "/custom-models/", f"/custom-models/{model.pk}/"]:
+        html = client.get(path).content.decode()
+        # Scripts come from files; a JSON data block (json_script) is data, not run.
+        assert not re.search(r"<script(?![^>]*\b(src=|type=\"application/json\"))", html), path
+        assert "<style" not in html, path
+        assert not re.search(r"\s(style|on[a-z]+|hx-on[:-][\w:-]*)=", html), path
+        assert "[document." not in html, path  # an hx-trigger filter: htmx evaluates it
