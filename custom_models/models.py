@@ -94,6 +94,9 @@ class CustomModel(models.Model):
     training_progress = models.PositiveSmallIntegerField(default=0)
     training_metrics = models.JSONField(null=True, blank=True)
     status_message = models.TextField(blank=True)
+    failure_code = models.CharField(
+        max_length=40, blank=True, help_text="Why the last run failed: INSUFFICIENT_DATA or TRAINING_FAILED."
+    )
     enabled = models.BooleanField(default=False)
     disabled_reason = models.TextField(blank=True)
     model_path = models.CharField(max_length=500, blank=True, help_text="The trained model's directory.")

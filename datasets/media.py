@@ -18,6 +18,8 @@ VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi"}
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt"}
 MANIFEST_EXTENSIONS = {".jsonl"}
 SAMPLE_RATE = 16000
+# Samples a second decoded to measure a duration: one byte per millisecond.
+DURATION_RATE = 1000
 
 
 class MediaError(Exception):
@@ -42,7 +44,13 @@ def _absolute(path: Path | str) -> str:
 
 
 def probe_duration(path: Path | str) -> float:
-    """Seconds of audio in the file; MediaError if it has no decodable audio."""
+    """Seconds of audio in the file, counted in decoded samples; MediaError if it has none.
+
+    Never the duration a header declares: a FLAC's STREAMINFO sample count or an MP3's Xing
+    frame count are whatever the file says (a forged 14 kB FLAC claimed 1,193 hours). ffmpeg
+    decodes the whole first audio stream to 1,000 one-byte samples a second, so the byte
+    count is the duration in milliseconds; decoding runs at about 1,000 times real time.
+    """
     require_ffmpeg()
     if Path(path).stat().st_size == 0:
         raise MediaError("the file is empty")
@@ -50,17 +58,28 @@ def probe_duration(path: Path | str) -> float:
         info = ffmpeg.probe(_absolute(path))
     except ffmpeg.Error as exc:
         raise MediaError(_tool_message(exc)) from exc
-    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
-    if not audio:
+    if not any(s.get("codec_type") == "audio" for s in info.get("streams", [])):
         raise MediaError("no audio stream found")
-    duration = info.get("format", {}).get("duration") or audio[0].get("duration")
+    process = (
+        ffmpeg.input(_absolute(path))
+        .output("pipe:", map="0:a:0", ac=1, ar=DURATION_RATE, format="u8", acodec="pcm_u8")
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .run_async(pipe_stdout=True, pipe_stderr=True)
+    )
+    samples = 0
     try:
-        seconds = float(duration)
-    except (TypeError, ValueError):
-        raise MediaError("could not measure the duration") from None
-    if seconds <= 0:
+        while data := process.stdout.read(1 << 16):
+            samples += len(data)
+    finally:
+        process.stdout.close()
+        error = process.stderr.read()
+        process.stderr.close()
+        code = process.wait()
+    if code != 0:
+        raise MediaError(_tool_message(error))
+    if samples == 0:
         raise MediaError("the audio has no duration")
-    return seconds
+    return samples / DURATION_RATE
 
 
 def convert_to_m4a(source: Path | str, target: Path | str) -> None:
@@ -91,8 +110,9 @@ def audio_stream_info(path: Path | str) -> dict:
     }
 
 
-def _tool_message(exc: "ffmpeg.Error") -> str:
-    stderr = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+def _tool_message(failure: "ffmpeg.Error | bytes") -> str:
+    output = failure if isinstance(failure, bytes) else failure.stderr
+    stderr = (output or b"").decode("utf-8", "replace").strip().splitlines()
     # The last line is ffmpeg's own summary ("Invalid data found when processing input").
     detail = stderr[-1] if stderr else "unreadable media"
     if ": " in detail and detail.startswith("/"):

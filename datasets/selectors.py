@@ -63,6 +63,7 @@ class ValidationReport:
     # For the training refusals: which rule failed, beyond the messages.
     has_files: bool = False
     has_transcript: bool = False
+    insufficient: bool = False  # too few pairs or minutes (the spec's INSUFFICIENT_DATA)
 
     @property
     def ok(self) -> bool:
@@ -70,7 +71,7 @@ class ValidationReport:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        del data["has_files"], data["has_transcript"]
+        del data["has_files"], data["has_transcript"], data["insufficient"]
         return data
 
 
@@ -145,16 +146,19 @@ def dataset_validate(*, model: CustomModel) -> ValidationReport:
     total_seconds = sum(d for d in durations if d is not None)
     report.total_minutes = round(total_seconds / 60, 1)
     if report.has_transcript and len(pairs) < MIN_PAIRS:
+        report.insufficient = True
         report.errors.append(
             f"Dataset too small: at least {MIN_PAIRS} matched audio + transcript pairs are required "
             f"(found {len(pairs)})"
         )
     min_minutes = settings.DATASET_MIN_MINUTES
     if pairs and known and total_seconds < min_minutes * 60:
+        report.insufficient = True
         report.errors.append(
             f"Need minimum {min_minutes:g} minutes total duration (found {total_seconds / 60:.1f} minutes)"
         )
     elif pairs and not known and len(pairs) < MIN_FILES_WITHOUT_DURATIONS:
+        report.insufficient = True
         report.errors.append(
             f"Insufficient audio: at least {MIN_FILES_WITHOUT_DURATIONS} matched audio files are required "
             f"while durations are unknown (found {len(pairs)})"

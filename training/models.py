@@ -27,6 +27,7 @@ class TrainingRun(models.Model):
     hostname = models.CharField(max_length=255, blank=True)
     pid = models.IntegerField(null=True, blank=True, help_text="The training child process.")
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
     metrics = models.JSONField(null=True, blank=True)
 
     class Meta:

@@ -15,16 +15,26 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 
+from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from datasets.selectors import dataset_pairs
 from training import metrics
 from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
-from training.selectors import base_model_dir
-from training.services import training_heartbeat, training_log_write, training_run_fail, training_run_succeed
+from training.selectors import base_model_dir, training_run_output_dir, training_run_work_dir
+from training.services import (
+    INSUFFICIENT_DATA,
+    TRAINING_FAILED,
+    training_heartbeat,
+    training_log_write,
+    training_run_fail,
+    training_run_succeed,
+)
 
 HEARTBEAT_SECONDS = 5
 VALID_SHARE = 0.1
+# The share of DATASET_MIN_MINUTES the prepared segments must hold (see _require_enough_speech).
+PREPARED_MINIMUM_SHARE = 0.5
 
 
 class Reporter:
@@ -68,20 +78,59 @@ def run(run_id: int) -> bool:
     )
     if run_.status != TrainingRun.Status.RUNNING:
         return False
-    work_dir = Path(settings.TRAINING_WORK_DIR) / f"run-{run_.pk}"
+    work_dir = training_run_work_dir(run_.pk)
+    out_dir = training_run_output_dir(model_id=run_.custom_model_id, run_id=run_.pk)
     with Reporter(run_) as reporter:
         try:
-            _train(run_, reporter, work_dir)
+            _train(run_, reporter, work_dir, out_dir)
             return True
+        except RunRefused as refusal:
+            training_run_fail(run=run_, reason=refusal.message, error_code=refusal.error_code)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            return False
         except Exception as exc:
             reason = f"{reporter.stage}: {exc}" if not reporter.stopped else "Training was stopped."
             training_run_fail(run=run_, reason=reason)
+            shutil.rmtree(out_dir, ignore_errors=True)
             raise
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
+class RunRefused(ApplicationError):
+    """The run cannot give a usable model: it ends Failed with this message and error code."""
+
+
+def _require_enough_speech(data: PreparedData) -> None:
+    """The dataset's minimum, checked again on the speech the run actually prepared.
+
+    Validation counted the uploaded audio's decoded length; what trains is the transcribed
+    segments, which leave pauses, music and unreadable cues out. A dataset counted 10
+    minutes may prepare fewer, but not less than half of the minimum."""
+    minimum = settings.DATASET_MIN_MINUTES * 60 * PREPARED_MINIMUM_SHARE
+    found = PreparedData.seconds(data.train) + PreparedData.seconds(data.test)
+    if found < minimum or not data.train or not data.test:
+        raise RunRefused(
+            f"Only {found / 60:.1f} minutes of usable speech were found in the matched audio and "
+            f"transcripts ({len(data.train)} training and {len(data.test)} test segments); at least "
+            f"{minimum / 60:.1f} minutes are needed. Check that the transcripts match the audio, "
+            f"or add more.",
+            error_code=INSUFFICIENT_DATA,
+        )
+
+
+def _require_better_than_chance(scores: dict) -> None:
+    """A model that gets no test word right is not a model: it never serves a request."""
+    if scores["word_error_rate"] >= 100:
+        raise RunRefused(
+            f"The trained model is not usable: its word error rate on the test split is "
+            f"{scores['word_error_rate']:.1f}% (the base model's {scores['base_word_error_rate']:.1f}%), "
+            f"so it was not enabled. Check that the transcripts match the audio.",
+            error_code=TRAINING_FAILED,
+        )
+
+
+def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path) -> None:
     from training import engine
 
     model: CustomModel = run_.custom_model
@@ -103,8 +152,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
     )
     for warning in data.warnings:
         reporter.log(warning, level="warning")
-    if not data.train or not data.test:
-        raise RuntimeError("not enough segments to train and test: add more matched audio and transcripts")
+    _require_enough_speech(data)
     train_rows, valid_rows = _validation_split(data.train)
     reporter.log(
         f"{len(data.train)} training segments ({PreparedData.seconds(data.train) / 60:.1f} min), "
@@ -125,7 +173,6 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         reporter.progress = 15 + 70 * fraction
         return not reporter.stopped
 
-    out_dir = Path(settings.TRAINED_MODELS_DIR) / str(model.pk) / f"run-{run_.pk}"
     if out_dir.exists():
         shutil.rmtree(out_dir)
     summary = engine.fine_tune(
@@ -157,6 +204,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path) -> None:
         f"custom model WER {scores['word_error_rate']:.1f}% (base {scores['base_word_error_rate']:.1f}%), "
         f"CER {scores['character_error_rate']:.1f}%, improvement {scores['accuracy_improvement']:.1f}%"
     )
+    _require_better_than_chance(scores)
     reporter.enter("done", 99)
     training_run_succeed(
         run=run_, metrics=scores, model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR))

@@ -34,6 +34,16 @@ def trained_model_path(path: str) -> Path:
     return Path(path) if Path(path).is_absolute() else Path(settings.TRAINED_MODELS_DIR) / path
 
 
+def training_run_work_dir(run_id: int) -> Path:
+    """A run's scratch space (prepared audio, features, checkpoints, temporary files)."""
+    return Path(settings.TRAINING_WORK_DIR) / f"run-{run_id}"
+
+
+def training_run_output_dir(*, model_id: int, run_id: int) -> Path:
+    """Where a run packages its model; kept only when the run succeeds."""
+    return Path(settings.TRAINED_MODELS_DIR) / str(model_id) / f"run-{run_id}"
+
+
 def base_model_dir(*, language: Language, domain: str = Domain.GENERAL) -> Path:
     """The language's base for a domain; a domain without its own checkpoint falls back to general."""
     bases = {b.domain: b for b in BaseModel.objects.filter(language=language)}

@@ -4,10 +4,12 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -20,8 +22,13 @@ from custom_models.quotas import claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
 from training.models import TrainingLogLine, TrainingRun
+from training.selectors import training_run_output_dir, training_run_work_dir
 
 logger = logging.getLogger(__name__)
+
+# The spec's codes for a refused or failed training: too little usable data, or anything else.
+INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+TRAINING_FAILED = "TRAINING_FAILED"
 
 
 def training_log_write(
@@ -59,7 +66,10 @@ def training_run_start(
         )
     if report.errors:
         raise ApplicationError(
-            report.errors[0], error_code="validation_failed", status=400, details=report.as_dict()
+            report.errors[0],
+            error_code=INSUFFICIENT_DATA if report.insufficient else "validation_failed",
+            status=400,
+            details=report.as_dict(),
         )
     if report.unmatched_audio and not skip_unmatched:
         raise ApplicationError(
@@ -83,6 +93,7 @@ def training_run_start(
             training_status=TrainingStatus.PROVISIONING,
             training_progress=0,
             status_message="",
+            failure_code="",
             updated_at=timezone.now(),
         )
         training_log_write(
@@ -178,18 +189,26 @@ def training_run_succeed(*, run: TrainingRun, metrics: dict, model_path: str) ->
     return model
 
 
-def training_run_fail(*, run: TrainingRun, reason: str) -> None:
-    """Failed, with the reason in the log and the status message. The training claim is kept."""
+def training_run_fail(*, run: TrainingRun, reason: str, error_code: str = TRAINING_FAILED) -> None:
+    """Failed, with the reason in the log and the status message, and the spec's error code
+    (INSUFFICIENT_DATA when the prepared data was too little, else TRAINING_FAILED) on the
+    model. The training claim is kept."""
     now = timezone.now()
     with transaction.atomic():
         updated = TrainingRun.objects.filter(
             pk=run.pk, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
-        ).update(status=TrainingRun.Status.FAILED, finished_at=now, error=reason)
+        ).update(status=TrainingRun.Status.FAILED, finished_at=now, error=reason, error_code=error_code)
         if not updated:
             return
         CustomModel.objects.filter(
             pk=run.custom_model_id, training_status__in=[TrainingStatus.PROVISIONING, TrainingStatus.RUNNING]
-        ).update(training_status=TrainingStatus.FAILED, status_message=reason, enabled=False, updated_at=now)
+        ).update(
+            training_status=TrainingStatus.FAILED,
+            status_message=reason,
+            failure_code=error_code,
+            enabled=False,
+            updated_at=now,
+        )
     training_log_write(model=run.custom_model, run=run, stage="failed", level="error", message=reason)
 
 
@@ -225,9 +244,54 @@ def training_runs_sweep() -> list[int]:
         updated_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
     ).exclude(training_runs__status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
     orphans.update(
-        training_status=TrainingStatus.FAILED, status_message="Training was interrupted.", updated_at=now
+        training_status=TrainingStatus.FAILED,
+        status_message="Training was interrupted.",
+        failure_code=TRAINING_FAILED,
+        updated_at=now,
     )
     return swept
+
+
+def training_run_scratch_remove(*, run: TrainingRun) -> None:
+    """Remove a finished run's work directory, and its model output unless the run succeeded.
+
+    The trainer removes its own when it ends by itself; this is for a trainer that was killed
+    (by the supervisor, a deleted model, the OOM killer) and could not."""
+    shutil.rmtree(training_run_work_dir(run.pk), ignore_errors=True)
+    if run.status != TrainingRun.Status.SUCCEEDED:
+        shutil.rmtree(
+            training_run_output_dir(model_id=run.custom_model_id, run_id=run.pk), ignore_errors=True
+        )
+
+
+def training_scratch_sweep() -> list[str]:
+    """Remove what dead trainers left: work directories of runs no longer queued or running, and
+    model outputs of runs that did not succeed (or no longer exist). Returns the paths removed."""
+    live = set(
+        TrainingRun.objects.filter(
+            status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
+        ).values_list("pk", flat=True)
+    )
+    succeeded = set(
+        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED).values_list("pk", flat=True)
+    )
+    leftovers = [
+        path
+        for path in Path(settings.TRAINING_WORK_DIR).glob("run-*")
+        if _run_id(path) is not None and _run_id(path) not in live
+    ] + [
+        path
+        for path in Path(settings.TRAINED_MODELS_DIR).glob("*/run-*")
+        if _run_id(path) is not None and _run_id(path) not in live | succeeded
+    ]
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    return [str(path) for path in leftovers]
+
+
+def _run_id(path: Path) -> int | None:
+    match = re.fullmatch(r"run-(\d+)", path.name)
+    return int(match.group(1)) if match and path.is_dir() else None
 
 
 def training_process_stop(*, run: TrainingRun) -> None:
@@ -252,8 +316,6 @@ def base_model_install(
 
     The engine converts and checks first, outside any transaction (a conversion takes a while and
     SQLite's write lock would hold every worker up); what does not load registers nothing."""
-    from pathlib import Path
-
     from training import engine
 
     folder = (

@@ -1,6 +1,7 @@
 """Queue tasks (django-q2 calls them by dotted path). They take ids, never objects."""
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from django.db import close_old_connections
 from custom_models.models import CustomModel
 from training import services
 from training.models import TrainingRun
+from training.selectors import training_run_work_dir
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
@@ -30,10 +32,14 @@ def run_training(run_id: int) -> str:
     if run is None:
         return "not claimed"
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "run_training", str(run.pk)]
+    # Every temporary file of the child (its libraries' too) goes inside the run's work
+    # directory, so removing that one directory leaves nothing behind however the child ends.
+    temporary = training_run_work_dir(run.pk) / "tmp"
+    temporary.mkdir(parents=True, exist_ok=True)
     # A session of its own, so the whole group (DataLoader workers included) can be killed.
     child = subprocess.Popen(
         command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
+        start_new_session=True, env={**os.environ, "TMPDIR": str(temporary)},
     )  # fmt: skip
     TrainingRun.objects.filter(pk=run.pk).update(pid=child.pid)
     run.pid = child.pid
@@ -65,6 +71,8 @@ def run_training(run_id: int) -> str:
             f": {last}" if last else "."
         )
         services.training_run_fail(run=run, reason=reason)
+        run.refresh_from_db()
+    services.training_run_scratch_remove(run=run)
     return run.status
 
 
@@ -72,7 +80,9 @@ def sweep_training() -> list[int]:
     from training.inference import media_jobs_sweep
 
     media_jobs_sweep()
-    return services.training_runs_sweep()
+    swept = services.training_runs_sweep()
+    services.training_scratch_sweep()
+    return swept
 
 
 def transcribe_job(job_id: int) -> str:

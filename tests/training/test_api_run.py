@@ -64,15 +64,22 @@ def test_no_data_and_no_transcript_are_no_data(owner, model):
     assert body["message"] == "At least one transcript file is required"
 
 
-def test_broken_rule_is_validation_failed_with_the_spec_message_first(owner, model):
+def test_too_little_data_is_insufficient_data_with_the_spec_message_first(owner, model):
     add_pairs(model, 2, 129)
     add_file(model, "bad name.wav", "audio", 10)
-    body = assert_error(run(owner, model), 400, "validation_failed")
+    body = assert_error(run(owner, model), 400, "INSUFFICIENT_DATA")
     assert body["message"] == "Need minimum 10 minutes total duration (found 4.3 minutes)"
     assert "Unsafe filename: 'bad name.wav'" in body["details"]["errors"]
     model.refresh_from_db()
     assert model.training_status == TrainingStatus.NOT_RUNNING
     assert not QuotaClaim.objects.exists()
+
+
+def test_another_broken_rule_is_validation_failed(owner, model):
+    add_pairs(model, 3, 240)
+    add_file(model, "bad name.wav", "audio", 10)
+    body = assert_error(run(owner, model), 400, "validation_failed")
+    assert body["message"] == "Unsafe filename: 'bad name.wav'"
 
 
 def test_unmatched_audio_is_409_listing_it_unless_skipped(owner, model):

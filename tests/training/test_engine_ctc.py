@@ -257,3 +257,17 @@ def test_unreadable_media_raises(tmp_path):
     bogus.write_text("this is not audio")
     with pytest.raises(AudioDecodeError):
         engine.transcribe(MODEL_DIR, bogus)
+
+
+def test_the_beam_decoder_leaves_no_temporary_files(tmp_path, monkeypatch):
+    # Its lexicon copies used to live as long as the loaded model: a killed process left them.
+    import tempfile
+
+    from training.engine.ctc.decoding import BeamDecoder
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    decoder = BeamDecoder(MODEL_DIR)
+    assert decoder.decoder is not None
+    assert list(scratch.iterdir()) == []

@@ -20,14 +20,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def started(transactional_db, owner, tiny_base, tmp_path, settings, monkeypatch):
+def started(transactional_db, owner, tmp_path, settings, monkeypatch):
     """A queued run whose child process will see this test's database and files."""
     settings.DATASET_MIN_MINUTES = 0.5
+    settings.TRAINED_MODELS_DIR = tmp_path / "trained"
+    settings.TRAINING_WORK_DIR = tmp_path / "work"
     for name, value in {
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "TRAINED_MODELS_DIR": str(tmp_path / "trained"),
         "TRAINING_WORK_DIR": str(tmp_path / "work"),
+        "DATASET_MIN_MINUTES": "0.5",
+        "TRAINING_EPOCHS": "1",
     }.items():
         monkeypatch.setenv(name, value)
     model = custom_model_create(organisation=owner.organisation, name="Cardiology", language="en")
@@ -43,19 +47,33 @@ def child_pid(run) -> int:
     return wait_for(lambda: TrainingRun.objects.get(pk=run.pk).pid, 30, "the child to start")
 
 
-def test_a_killed_child_ends_failed_with_the_reason(started):
+def busy_child_pid(run, tmp_path) -> int:
+    """The child's pid once it has written prepared audio into its work directory."""
+    pid = child_pid(run)
+    wait_for(lambda: any((tmp_path / "work").rglob("*.wav")), 60, "the child to prepare its data")
+    return pid
+
+
+def assert_no_files_left(tmp_path, run):
+    assert list((tmp_path / "work").iterdir()) == []  # its work directory and temporary files
+    assert list((tmp_path / "trained").glob(f"*/run-{run.pk}")) == []
+
+
+def test_a_killed_child_ends_failed_with_the_reason_and_leaves_no_files(started, tmp_path):
     model, run, worker = started
-    os.killpg(child_pid(run), signal.SIGKILL)
+    os.killpg(busy_child_pid(run, tmp_path), signal.SIGKILL)
     worker.join(timeout=30)
     model.refresh_from_db()
     assert model.training_status == TrainingStatus.FAILED
+    assert model.failure_code == "TRAINING_FAILED"
     assert "exited with code -9" in model.status_message
     assert TrainingRun.objects.get(pk=run.pk).status == "failed"
+    assert_no_files_left(tmp_path, run)
 
 
-def test_deleting_a_training_model_stops_its_child(started, owner):
+def test_deleting_a_training_model_stops_its_child_and_removes_its_files(started, owner, tmp_path):
     model, run, worker = started
-    pid = child_pid(run)
+    pid = busy_child_pid(run, tmp_path)
     assert owner.client().delete(f"/api/v3/custom_models/{model.pk}").status_code == 204
     worker.join(timeout=30)
     assert not worker.is_alive()
@@ -64,6 +82,7 @@ def test_deleting_a_training_model_stops_its_child(started, owner):
         os.killpg(pid, 0)
     run.refresh_from_db()
     assert run.status == "failed" and "deleted" in run.error
+    assert_no_files_left(tmp_path, run)
 
 
 def test_running_the_task_twice_trains_once(started):
@@ -72,4 +91,4 @@ def test_running_the_task_twice_trains_once(started):
     worker.join(timeout=60)
     starts = model.log_lines.filter(stage="start").count()
     assert starts == 1
-    assert TrainingRun.objects.get(pk=run.pk).status == "succeeded"
+    assert TrainingRun.objects.get(pk=run.pk).status == "succeeded", TrainingRun.objects.get(pk=run.pk).error

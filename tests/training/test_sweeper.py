@@ -107,3 +107,26 @@ def test_a_transcription_left_running_by_a_dead_worker_is_failed(owner):
     sweep_training()
     job.refresh_from_db()
     assert job.status == "failed" and "worker stopped" in job.error
+
+
+def test_the_sweeper_removes_what_dead_trainers_left_and_keeps_live_and_served_models(
+    model, settings, tmp_path
+):
+    settings.TRAINING_WORK_DIR = tmp_path / "work"
+    settings.TRAINED_MODELS_DIR = tmp_path / "trained"
+    running = make_run(model, "running", status_code=TrainingStatus.RUNNING, heartbeat_age=1)
+    failed = make_run(model, "failed", status_code=TrainingStatus.FAILED)
+    succeeded = make_run(model, "succeeded", status_code=TrainingStatus.SUCCESS)
+    gone = 999_999  # a run whose row was deleted with its model
+    for run_id in (running.pk, failed.pk, succeeded.pk, gone):
+        (tmp_path / "work" / f"run-{run_id}" / "tmp" / "asr-lexicon-x").mkdir(parents=True)
+        (tmp_path / "trained" / str(model.pk) / f"run-{run_id}").mkdir(parents=True)
+
+    from training.tasks import sweep_training
+
+    sweep_training()
+
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [f"run-{running.pk}"]
+    assert sorted(p.name for p in (tmp_path / "trained" / str(model.pk)).iterdir()) == sorted(
+        [f"run-{running.pk}", f"run-{succeeded.pk}"]
+    )

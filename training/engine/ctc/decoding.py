@@ -142,34 +142,36 @@ class BeamDecoder:
         model_dir = Path(model_dir)
         lm_path = next(p for p in (model_dir / "lm.arpa.gz", model_dir / "lm.arpa") if p.exists())
         lex_path = next(p for p in (model_dir / "lexicon.txt", model_dir / "lexicon.txt.gz") if p.exists())
-        # flashlight reads plain files: the lexicon and its word dictionary (LM index order)
-        self._tmp = tempfile.TemporaryDirectory(prefix="asr-lexicon-")
-        if lex_path.suffix == ".gz":
-            plain = Path(self._tmp.name) / "lexicon.txt"
-            with gzip.open(lex_path, "rb") as src, open(plain, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            lex_path = plain
-        words_unique = read_lexicon_words(lex_path) + ["<unk>"]
-        self.words_file = Path(self._tmp.name) / "words.txt"
-        self.words_file.write_text("\n".join(words_unique) + "\n", encoding="utf-8")
-        self.lm = NgramLMAdapter(ArpaLM(lm_path), words_unique)
-        self.tokens = (model_dir / "tokens.txt").read_text(encoding="utf-8").split("\n")
-        self.tokens = [t for t in self.tokens if t != ""]
-        self.decoder = ctc_decoder(
-            lexicon=str(lex_path),
-            tokens=self.tokens,
-            lm=self.lm,
-            lm_dict=str(self.words_file),
-            nbest=1,
-            beam_size=beam_size,
-            beam_threshold=beam_threshold,
-            lm_weight=lm_weight,
-            word_score=word_score,
-            sil_score=sil_score,
-            unk_score=float("-inf"),
-            blank_token="-",
-            sil_token="|",
-        )
+        # flashlight reads plain files (the lexicon and its word dictionary, in LM index order)
+        # while the decoder is built, and never again: they live only that long, so no
+        # process, however it ends, leaves them behind.
+        with tempfile.TemporaryDirectory(prefix="asr-lexicon-") as scratch:
+            if lex_path.suffix == ".gz":
+                plain = Path(scratch) / "lexicon.txt"
+                with gzip.open(lex_path, "rb") as src, open(plain, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                lex_path = plain
+            words_unique = read_lexicon_words(lex_path) + ["<unk>"]
+            words_file = Path(scratch) / "words.txt"
+            words_file.write_text("\n".join(words_unique) + "\n", encoding="utf-8")
+            self.lm = NgramLMAdapter(ArpaLM(lm_path), words_unique)
+            self.tokens = (model_dir / "tokens.txt").read_text(encoding="utf-8").split("\n")
+            self.tokens = [t for t in self.tokens if t != ""]
+            self.decoder = ctc_decoder(
+                lexicon=str(lex_path),
+                tokens=self.tokens,
+                lm=self.lm,
+                lm_dict=str(words_file),
+                nbest=1,
+                beam_size=beam_size,
+                beam_threshold=beam_threshold,
+                lm_weight=lm_weight,
+                word_score=word_score,
+                sil_score=sil_score,
+                unk_score=float("-inf"),
+                blank_token="-",
+                sil_token="|",
+            )
         self._lock = threading.Lock()
 
     def decode(self, logp: torch.Tensor) -> list[WordSpan]:
