@@ -217,14 +217,30 @@ class TusResourceApi(TusView):
         offset = request.headers.get("Upload-Offset", "")
         if not offset.isdigit():
             raise ApplicationError("Upload-Offset is required.", error_code="invalid_offset", status=400)
-        length = request.META.get("CONTENT_LENGTH")
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            # Django's own request streams the body from the socket; DRF's would parse it.
+            stream, content_length = request._request, int(length)
+        elif request.META.get("wsgi.input_terminated"):
+            # A streamed body (Transfer-Encoding: chunked), which tus allows. Django reads
+            # only up to Content-Length, so none of it; gunicorn de-chunks it and ends
+            # wsgi.input where the body ends.
+            stream, content_length = request.META["wsgi.input"], None
+        elif request.headers.get("Transfer-Encoding"):
+            # A server that does not end wsgi.input (runserver) cannot tell where the body ends.
+            raise ApplicationError(
+                "This server needs a Content-Length on PATCH; send the chunk with one.",
+                error_code="length_required",
+                status=411,
+            )
+        else:
+            stream, content_length = request._request, 0
         with uploads.upload_lock(upload):
             upload, result = uploads.tus_upload_append(
                 upload=upload,
                 offset=int(offset),
-                # Django's own request streams the body from the socket; DRF's would parse it.
-                stream=request._request,
-                content_length=int(length) if length and length.isdigit() else None,
+                stream=stream,
+                content_length=content_length,
                 checksum=uploads.parse_checksum(request.headers.get("Upload-Checksum")),
             )
         response = _offset_headers(Response(status=status.HTTP_204_NO_CONTENT), upload)

@@ -1,5 +1,6 @@
 """Writes for dataset files: one ingest path for API uploads and finished tus uploads."""
 
+import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -36,17 +37,26 @@ class IngestResult:
     skipped: bool = False
 
 
+NAME_MAX_LENGTH = 255
+
+
 def display_name(filename: str) -> str:
     """The name a file is listed under: the last path component, without control characters.
 
     Unsafe characters are kept: the upload is accepted and validation names the
-    file, as the spec asks. The name never becomes a storage path.
+    file, as the spec asks. The name never becomes a storage path. A name over
+    255 characters loses the end of its stem, never its extension, as Django
+    shortens a multipart file's name; so PUT /data and tus list it the same.
     """
     name = PurePath(filename.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     if not name or name in {".", ".."}:
         raise ApplicationError("The upload has no file name.", error_code="invalid_file", status=400)
-    return name[:255]
+    if len(name) > NAME_MAX_LENGTH:
+        stem, extension = os.path.splitext(name)
+        extension = extension[:NAME_MAX_LENGTH]
+        name = stem[: NAME_MAX_LENGTH - len(extension)] + extension
+    return name
 
 
 def detect_kind(name: str, declared_type: str = "auto") -> str:

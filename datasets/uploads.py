@@ -35,6 +35,38 @@ def staged_path(upload: TusUpload) -> Path:
 LOCK_WAIT_SECONDS = 30
 
 
+def _is_current(lock_file, lock_path: Path) -> bool:
+    """Whether the locked file is still the one at its path, not one its last holder removed."""
+    try:
+        on_disk = os.stat(lock_path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(lock_file.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def _try_lock(lock_path: Path):
+    """The lock file, open and locked by us, or None while another request holds it."""
+    lock_file = open(lock_path, "a")  # noqa: SIM115 -- held past this call; _unlock closes it
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock_file.close()
+        return None
+    if not _is_current(lock_file, lock_path):
+        lock_file.close()
+        return None
+    return lock_file
+
+
+def _unlock(lock_file, lock_path: Path) -> None:
+    # Removed while still held, so the file lives only as long as a request: whoever
+    # waited on it sees it is gone (_is_current) and locks the next one.
+    lock_path.unlink(missing_ok=True)
+    fcntl.flock(lock_file, fcntl.LOCK_UN)
+    lock_file.close()
+
+
 @contextlib.contextmanager
 def upload_lock(upload: TusUpload):
     """One request at a time per upload, across web processes.
@@ -44,25 +76,30 @@ def upload_lock(upload: TusUpload):
     """
     lock_path = staged_path(upload).with_suffix(".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as lock_file:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ApplicationError(
-                        "Another request is writing this upload; retry shortly.",
-                        error_code="upload_locked",
-                        status=423,
-                    ) from None
-                time.sleep(0.05)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while (lock_file := _try_lock(lock_path)) is None:
+        if time.monotonic() > deadline:
+            raise ApplicationError(
+                "Another request is writing this upload; retry shortly.",
+                error_code="upload_locked",
+                status=423,
+            )
+        time.sleep(0.05)
+    try:
         try:
             upload.refresh_from_db()
-            yield upload
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+        except TusUpload.DoesNotExist:  # terminated while this request waited
+            raise ApplicationError("Upload not found.", error_code="UPLOAD_NOT_FOUND", status=404) from None
+        yield upload
+    finally:
+        _unlock(lock_file, lock_path)
+
+
+def _remove_orphaned_locks() -> None:
+    """Remove lock files a killed request left behind; a held one belongs to a live request."""
+    for lock_path in (Path(settings.UPLOAD_STAGING_DIR) / "tus").glob("*.lock"):
+        if (lock_file := _try_lock(lock_path)) is not None:
+            _unlock(lock_file, lock_path)
 
 
 def _expiry():
@@ -148,6 +185,8 @@ def tus_upload_append(
 
     If the connection drops mid-chunk, the bytes that arrived are kept (unless a
     checksum was sent, which they cannot match) and HEAD reports the new offset.
+    `content_length` is None for a streamed body that ends with the stream; one
+    that goes past Upload-Length is refused whole.
     """
     if upload.completed_at is None and upload.offset == upload.length:
         return upload, tus_upload_finish(upload=upload)
@@ -168,6 +207,7 @@ def tus_upload_append(
     path = staged_path(upload)
     written = 0
     interrupted = False
+    overflow = False
     to_read = remaining if content_length is None else content_length
     with open(path, "r+b") as out:
         out.seek(offset)
@@ -180,8 +220,18 @@ def tus_upload_append(
                 if hasher:
                     hasher.update(chunk)
                 written += len(chunk)
+            # A streamed body (no Content-Length) tells its size only by ending: one byte
+            # more than the upload has room for means the chunk goes past Upload-Length.
+            overflow = content_length is None and written == to_read and bool(stream.read(1))
         except OSError:  # the client went away mid-chunk
             interrupted = True
+        if overflow:
+            out.truncate(offset)
+            raise ApplicationError(
+                "The chunk goes past the declared Upload-Length; nothing of it was stored.",
+                error_code="upload_too_large",
+                status=413,
+            )
         if checksum and (interrupted or hasher.digest() != checksum[1]):
             out.truncate(offset)
             if interrupted:
@@ -268,14 +318,13 @@ def _complete(upload: TusUpload) -> IngestResult:
             time.sleep(2**attempt)
     staged.unlink(missing_ok=True)
     TusUpload.objects.filter(pk=upload.pk).update(dataset_file=result.file, skipped=result.skipped)
-    staged.with_suffix(".lock").unlink(missing_ok=True)
     upload.refresh_from_db()
     return result
 
 
 def tus_upload_terminate(*, upload: TusUpload) -> None:
+    # Its lock file, if a request holds one, goes when that request ends.
     staged_path(upload).unlink(missing_ok=True)
-    staged_path(upload).with_suffix(".lock").unlink(missing_ok=True)
     upload.delete()
 
 
@@ -288,4 +337,5 @@ def tus_uploads_expire() -> int:
         count += 1
     # Finished uploads keep only their row for a while, for HEAD after completion.
     TusUpload.objects.filter(completed_at__lte=timezone.now() - timedelta(days=7)).delete()
+    _remove_orphaned_locks()
     return count

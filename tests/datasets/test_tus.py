@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import io
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -274,3 +275,110 @@ def test_a_retried_last_chunk_gets_a_conflict_and_head_says_done(owner, model):
     assert body["details"]["offset"] == 10
     assert client.head(location, **TUS)["Upload-Offset"] == "10"
     assert DatasetFile.objects.count() == 1
+
+
+def test_a_name_over_255_characters_keeps_its_extension_as_through_put_data(owner, model, audio_dir):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    long_name = "cardiology clinic dictation " * 11 + ".wav"
+    assert len(long_name) > 255
+    data = (audio_dir / "tone.wav").read_bytes()
+    client = owner.client()
+    location = create(client, model, len(data), filename=long_name)
+    assert patch(client, location, 0, data)["Upload-Result"] == "stored"
+    through_tus = DatasetFile.objects.get(custom_model=model).name
+
+    other = custom_model_create(organisation=owner.organisation, name="Other", language="en")
+    response = client.put(
+        f"/api/v3/custom_models/{other.pk}/data",
+        {"file": SimpleUploadedFile(long_name, data)},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert through_tus == response.json()["files"][0]["name"]
+    assert through_tus.endswith(".wav") and len(through_tus) == 255
+    assert through_tus.startswith("cardiology clinic dictation")
+
+
+def lock_files(settings) -> list[Path]:
+    return sorted(Path(settings.UPLOAD_STAGING_DIR).rglob("*.lock"))
+
+
+def test_no_lock_file_outlives_a_request(owner, model, audio_dir, settings):
+    client = owner.client()
+    refused = create(client, model, 10, filename="bad.mp3")
+    assert_error(patch(client, refused, 0, b"not an mp3"), 400, "invalid_media")
+    assert client.head(refused, **TUS).status_code == 200
+
+    data = (audio_dir / "tone.wav").read_bytes()
+    location = create(client, model, len(data))
+    assert patch(client, location, 0, data[:100]).status_code == 204
+    assert lock_files(settings) == []
+    assert patch(client, location, 100, data[100:])["Upload-Result"] == "stored"
+    assert client.head(location, **TUS).status_code == 200
+    assert_error(patch(client, location, len(data), b"more"), 409, "offset_mismatch")
+    assert lock_files(settings) == []
+
+
+def test_the_expiry_job_removes_lock_files_left_by_a_killed_request(owner, model, settings):
+    from datasets.uploads import upload_lock
+
+    client = owner.client()
+    location = create(client, model, 100)
+    in_flight = TusUpload.objects.get()
+    finished = create(client, model, 10, filename="a.txt")
+    assert patch(client, finished, 0, b"some words").status_code == 204
+    # What a killed request leaves: the lock of a finished upload and of one long gone.
+    staged_path(TusUpload.objects.get(filename="a.txt")).with_suffix(".lock").touch()
+    (Path(settings.UPLOAD_STAGING_DIR) / "tus" / "0d4c1b9e-gone.lock").touch()
+
+    with upload_lock(in_flight):  # a request writing right now keeps its lock
+        assert tus_uploads_expire() == 0
+        assert lock_files(settings) == [staged_path(in_flight).with_suffix(".lock")]
+    assert lock_files(settings) == []
+    assert client.head(location, **TUS)["Upload-Offset"] == "0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_on_one_upload_take_turns_while_lock_files_come_and_go(owner, model):
+    import threading
+
+    from django.db import connection
+
+    from datasets.uploads import upload_lock
+
+    create(owner.client(), model, 100)
+    upload = TusUpload.objects.get()
+    holders: list[int] = []
+    overlaps: list[int] = []
+
+    def request() -> None:
+        try:
+            for _ in range(20):
+                with upload_lock(TusUpload.objects.get(pk=upload.pk)):
+                    holders.append(1)
+                    if len(holders) > 1:
+                        overlaps.append(1)
+                    time.sleep(0.001)
+                    holders.pop()
+                tus_uploads_expire()  # the sweeper runs alongside
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert not list(staged_path(upload).parent.glob("*.lock"))
+
+
+@pytest.mark.parametrize("method", ["head", "patch", "delete"])
+def test_an_upload_address_that_is_not_a_uuid_is_a_404_error_body(owner, model, method):
+    # 36 characters of hex digits and dashes, but no UUID: once a database error (500).
+    url = f"/api/v3/custom_models/{model.pk}/uploads/{'0' * 36}"
+    response = getattr(owner.client(), method)(url, **TUS)
+    assert response.status_code == 404
+    if method != "head":
+        assert response.json()["error_code"] == "NOT_FOUND"
