@@ -8,9 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from config.errors import ApplicationError
 
@@ -99,6 +101,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     )
 
 
+@csrf_exempt  # it changes nothing; a POST to a wrong address should learn so, not fail CSRF
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/v3/ address no endpoint matches: the error body, not Django's HTML page."""
+    body = error_body(status=404, message=f"No API endpoint at {request.path}.", error_code="NOT_FOUND")
+    return JsonResponse(body, status=404)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -116,7 +125,10 @@ class ScopedThrottle(throttling.ScopedRateThrottle):
     """
 
     def allow_request(self, request, view) -> bool:
-        self.scope = getattr(view, "throttle_scopes", {}).get(request.method)
+        scopes = getattr(view, "throttle_scopes", {})
+        # Django answers HEAD with the GET handler, so a HEAD is a GET without its body and counts as one.
+        method = "GET" if request.method == "HEAD" and "HEAD" not in scopes else request.method
+        self.scope = scopes.get(method)
         if not self.scope:
             return True
         self.rate = self.get_rate()
@@ -126,6 +138,10 @@ class ScopedThrottle(throttling.ScopedRateThrottle):
         self.window_end = (window + 1) * self.duration
         key = f"{self.get_cache_key(request, view)}:{window}"
         return _count_in_window(key, self.window_end) <= self.num_requests
+
+    def get_rate(self) -> str:
+        # Looked up per request rather than once at import as DRF does, so overridden settings apply.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def wait(self) -> float:
         return max(1.0, self.window_end - self.timer())

@@ -305,6 +305,8 @@ REST_FRAMEWORK = {
         "training_start": env_str("THROTTLE_TRAINING_START", "5/hour"),
         "status_check": env_str("THROTTLE_STATUS_CHECK", "100/min"),
         "data_upload": env_str("THROTTLE_DATA_UPLOAD", "50/hour"),
+        # POST /stt and /alignments: production traffic, not training data, so a budget of its own.
+        "transcription": env_str("THROTTLE_TRANSCRIPTION", "1000/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=vtt|srt` names a subtitle format in this API, not a DRF renderer.
@@ -316,6 +318,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Train speech-recognition models on your own audio and transcripts.",
     "VERSION": "3",
     "SERVE_INCLUDE_SCHEMA": False,
+    # File fields become binary parts of the multipart request bodies.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # config/schema.py: tus HEAD, the error responses, the spec's paths and the links between operations.
+    "PREPROCESSING_HOOKS": ["config.schema.head_endpoints"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.postprocess"],
 }
 
 LOGGING = {

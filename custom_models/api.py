@@ -11,7 +11,9 @@ from custom_models import selectors, services
 from custom_models.serializers import (
     CustomModelCreateInput,
     CustomModelOutput,
+    CustomModelPageOutput,
     CustomModelUpdateInput,
+    LanguageListOutput,
     LanguageOutput,
     TrainingLogLineOutput,
 )
@@ -42,7 +44,7 @@ class CustomModelsView(APIView):
 class LanguageListApi(APIView):
     throttle_scopes = {"GET": "status_check"}
 
-    @extend_schema(responses=LanguageOutput(many=True))
+    @extend_schema(responses=LanguageListOutput)
     def get(self, request):
         languages = selectors.language_list_trainable(
             organisation=membership_for_request(request).organisation
@@ -52,8 +54,17 @@ class LanguageListApi(APIView):
 
 class CustomModelListCreateApi(CustomModelsView):
     throttle_scopes = {"GET": "status_check", "POST": "model_create"}
+    # Beyond the common ones (config/schema.py): a page past the last; a plan limit, a taken name.
+    error_responses = {"GET": (404,), "POST": (402, 409)}
 
-    @extend_schema(responses=CustomModelOutput(many=True))
+    @extend_schema(
+        operation_id="custom_models_list",
+        parameters=[
+            OpenApiParameter("page", int, description="The page number, from 1."),
+            OpenApiParameter("page_size", int, description="Models per page: 20 unless given, at most 100."),
+        ],
+        responses=CustomModelPageOutput,
+    )
     def get(self, request):
         models = selectors.custom_model_list(organisation=self.membership().organisation)
         paginator = api_settings.DEFAULT_PAGINATION_CLASS()
@@ -71,12 +82,15 @@ class CustomModelListCreateApi(CustomModelsView):
 
 class CustomModelDetailApi(CustomModelsView):
     throttle_scopes = {"GET": "status_check"}
+    error_responses = {"POST": (409,)}  # the new name is taken
 
     @extend_schema(responses=CustomModelOutput)
     def get(self, request, id: int):
         return Response(CustomModelOutput(self.get_model(id)).data)
 
-    @extend_schema(request=CustomModelUpdateInput, responses=CustomModelOutput)
+    @extend_schema(
+        operation_id="custom_models_update", request=CustomModelUpdateInput, responses=CustomModelOutput
+    )
     def post(self, request, id: int):
         model = self.get_model(id)
         data = _valid(CustomModelUpdateInput, request.data)

@@ -11,6 +11,10 @@ class LanguageOutput(serializers.ModelSerializer):
         fields = ["code", "name"]
 
 
+class LanguageListOutput(serializers.Serializer):
+    results = LanguageOutput(many=True)
+
+
 class CustomModelCreateInput(serializers.Serializer):
     # Length rules live in the service, so the panel and the API refuse alike.
     name = serializers.CharField(max_length=200, trim_whitespace=True, allow_blank=True)
@@ -80,6 +84,15 @@ class CustomModelOutput(serializers.ModelSerializer):
             "created_at": _iso_datetime(model.created_at),
             "updated_at": _iso_datetime(model.updated_at),
         }
+
+
+class CustomModelPageOutput(serializers.Serializer):
+    """One page of GET /custom_models (config.api.PageNumberPagination)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CustomModelOutput(many=True)
 
 
 def _iso_datetime(value) -> str:

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import FileResponse
 from django.shortcuts import redirect
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -15,7 +16,20 @@ from config.errors import ApplicationError
 from custom_models.api import CustomModelsView
 from datasets import downloads, selectors, services, uploads
 from datasets.models import TusUpload
-from datasets.serializers import DatasetFileOutput, DataUploadInput
+from datasets.serializers import (
+    TUS_CREATE_HEADERS,
+    TUS_CREATE_RESPONSE_HEADERS,
+    TUS_DELETE_RESPONSE_HEADERS,
+    TUS_HEAD_RESPONSE_HEADERS,
+    TUS_PATCH_HEADERS,
+    TUS_PATCH_RESPONSE_HEADERS,
+    TUS_RESUMABLE,
+    DatasetFileListOutput,
+    DatasetFileOutput,
+    DataUploadInput,
+    DataUploadOutput,
+    ValidationReportOutput,
+)
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration,checksum"
@@ -23,14 +37,22 @@ TUS_EXTENSIONS = "creation,termination,expiration,checksum"
 
 class DataApi(CustomModelsView):
     throttle_scopes = {"PUT": "data_upload", "GET": "status_check"}
+    # Beyond the common ones (config/schema.py): a file refused; training; too large; no ffmpeg.
+    error_responses = {"PUT": (400, 409, 413, 503)}
     parser_classes = [MultiPartParser]
 
-    @extend_schema(responses=DatasetFileOutput(many=True))
+    @extend_schema(responses=DatasetFileListOutput)
     def get(self, request, id: int):
         files = selectors.dataset_file_list(model=self.get_model(id))
         return Response({"results": DatasetFileOutput(files, many=True, context={"request": request}).data})
 
-    @extend_schema(request=DataUploadInput, responses={201: DatasetFileOutput(many=True)})
+    @extend_schema(
+        request=DataUploadInput,
+        responses={
+            201: OpenApiResponse(DataUploadOutput, description="At least one file was stored."),
+            200: OpenApiResponse(DataUploadOutput, description="Every file was already there (skipped)."),
+        },
+    )
     def put(self, request, id: int):
         model = self.get_model(id)
         if int(request.META.get("CONTENT_LENGTH") or 0) > 2 * settings.UPLOAD_MAX_BYTES:
@@ -61,6 +83,8 @@ class DataApi(CustomModelsView):
 
 
 class DataFileApi(CustomModelsView):
+    error_responses = {"DELETE": (409,)}  # the model is training
+
     @extend_schema(responses={204: None})
     def delete(self, request, id: int, file_id: int):
         services.dataset_file_delete(
@@ -70,7 +94,14 @@ class DataFileApi(CustomModelsView):
 
 
 class DataFileDownloadApi(CustomModelsView):
-    @extend_schema(responses={307: None})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Location", str, OpenApiParameter.HEADER, response=[307], description="The signed URL."
+            )
+        ],
+        responses={307: OpenApiResponse(description="Redirects to a short-lived signed URL.")},
+    )
     def get(self, request, id: int, file_id: int):
         dataset_file = selectors.dataset_file_get(model=self.get_model(id), id=file_id)
         response = redirect(downloads.download_url(dataset_file=dataset_file, request=request))
@@ -83,14 +114,16 @@ class SignedDownloadApi(APIView):
 
     authentication_classes: list = []
     permission_classes: list = []
+    error_responses = {"GET": (403, 404)}  # a link expired or forged; the file is gone
 
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, token: str):
         dataset_file = downloads.file_for_token(token)
         return FileResponse(dataset_file.file.open("rb"), as_attachment=True, filename=dataset_file.name)
 
 
 class ValidateApi(CustomModelsView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: ValidationReportOutput})
     def post(self, request, id: int):
         report = selectors.dataset_validate(model=self.get_model(id))
         return Response(report.as_dict())
@@ -176,7 +209,15 @@ def count_upload(request, metadata: dict[str, str]) -> None:
 
 
 class TusCollectionApi(TusView):
-    @extend_schema(request=None, responses={201: None})
+    # A bad header or split; no Tus-Resumable; too large; the data-upload limit (counted per upload).
+    error_responses = {"POST": (400, 412, 413, 429)}
+
+    @extend_schema(
+        operation_id="custom_models_uploads_create",
+        request=None,
+        parameters=TUS_CREATE_HEADERS + TUS_CREATE_RESPONSE_HEADERS,
+        responses={201: OpenApiResponse(description="Created: PATCH the bytes to Location.")},
+    )
     def post(self, request, id: int):
         model = self.get_model(id)
         if request.headers.get("Upload-Defer-Length"):
@@ -197,6 +238,19 @@ class TusCollectionApi(TusView):
 
 
 class TusResourceApi(TusView):
+    error_responses = {
+        "HEAD": (400, 409, 410, 412, 423, 503),
+        # A bad header; the offset moved or the upload is complete; expired; no Content-Length;
+        # no Tus-Resumable; past Upload-Length; not offset+octet-stream; locked; checksum mismatch.
+        "PATCH": (400, 409, 410, 411, 412, 413, 415, 423, 460, 503),
+        "DELETE": (412, 423),
+    }
+
+    @extend_schema(
+        operation_id="custom_models_uploads_head",
+        parameters=[TUS_RESUMABLE] + TUS_HEAD_RESPONSE_HEADERS,
+        responses={200: OpenApiResponse(description="The upload's offset; a complete upload is stored.")},
+    )
     def head(self, request, id: int, upload_id):
         with uploads.upload_lock(self.get_upload(id, upload_id)) as upload:
             uploads.tus_upload_finish(upload=upload)
@@ -205,7 +259,12 @@ class TusResourceApi(TusView):
             response["Upload-Error"] = upload.error[:200]
         return response
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="custom_models_uploads_patch",
+        request={"application/offset+octet-stream": OpenApiTypes.BINARY},
+        parameters=TUS_PATCH_HEADERS + TUS_PATCH_RESPONSE_HEADERS,
+        responses={204: OpenApiResponse(description="The chunk is stored; Upload-Offset is the new offset.")},
+    )
     def patch(self, request, id: int, upload_id):
         upload = self.get_upload(id, upload_id)
         if request.content_type != "application/offset+octet-stream":
@@ -250,7 +309,11 @@ class TusResourceApi(TusView):
                 response["Dataset-File-Id"] = str(result.file.pk)
         return response
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="custom_models_uploads_delete",
+        parameters=[TUS_RESUMABLE] + TUS_DELETE_RESPONSE_HEADERS,
+        responses={204: OpenApiResponse(description="The upload and its bytes are removed.")},
+    )
     def delete(self, request, id: int, upload_id):
         uploads.tus_upload_terminate(upload=self.get_upload(id, upload_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,8 @@
 from pathlib import PurePath
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -23,6 +24,8 @@ class RunInput(serializers.Serializer):
 
 class RunApi(CustomModelsView):
     parser_classes = [JSONParser, FormParser]
+    # No data or invalid data; no claim left; not ready or unmatched audio; the training-start limit.
+    error_responses = {"POST": (400, 402, 409, 429)}
 
     @extend_schema(request=RunInput, responses={202: CustomModelOutput})
     def post(self, request, id: int):
@@ -46,6 +49,13 @@ class SttInput(serializers.Serializer):
     model = serializers.CharField(required=False, allow_blank=True)
 
 
+JOB_ACCEPTED = inline_serializer(
+    "JobAccepted",
+    {
+        "id": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=["queued", "running", "done", "failed"]),
+    },
+)
 JOB_OUTPUT = inline_serializer(
     "TranscriptionJob",
     {
@@ -58,14 +68,29 @@ JOB_OUTPUT = inline_serializer(
         "error": serializers.CharField(allow_null=True),
     },
 )
+ALIGNMENT_OUTPUT = inline_serializer(
+    "AlignmentJob",
+    {
+        "id": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=["queued", "running", "done", "failed"]),
+        "segments": serializers.ListField(child=serializers.DictField()),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+        "duration": serializers.FloatField(allow_null=True),
+        "model": serializers.CharField(),
+        "error": serializers.CharField(allow_null=True),
+    },
+)
+# Accepting media: a language or model that cannot be used (400, 403, 404, 409), a tool missing (503).
+MEDIA_ERRORS = (400, 403, 404, 409, 503)
 
 
 class SttApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
-    throttle_scopes = {"POST": "data_upload"}
+    throttle_scopes = {"POST": "transcription"}
+    error_responses = {"POST": MEDIA_ERRORS}
 
-    @extend_schema(request=SttInput, responses={202: JOB_OUTPUT})
+    @extend_schema(request=SttInput, responses={202: JOB_ACCEPTED})
     def post(self, request):
         data = SttInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,9 +128,10 @@ class AlignmentInput(serializers.Serializer):
 class AlignmentApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
-    throttle_scopes = {"POST": "data_upload"}
+    throttle_scopes = {"POST": "transcription"}
+    error_responses = {"POST": MEDIA_ERRORS}
 
-    @extend_schema(request=AlignmentInput, responses={202: JOB_OUTPUT})
+    @extend_schema(request=AlignmentInput, responses={202: JOB_ACCEPTED})
     def post(self, request):
         data = AlignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -126,6 +152,7 @@ class AlignmentDetailApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_scopes = {"GET": "status_check"}
 
+    @extend_schema(responses=ALIGNMENT_OUTPUT)
     def get(self, request, id: int):
         job = selectors.alignment_job_get(organisation=membership_for_request(request).organisation, id=id)
         return Response(alignment.alignment_job_as_dict(job))
@@ -133,7 +160,15 @@ class AlignmentDetailApi(APIView):
 
 class AlignmentDownloadApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    error_responses = {"GET": (409, 422)}  # not aligned yet; a format other than vtt or srt
 
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["vtt", "srt"], default="vtt")],
+        responses={
+            (200, "text/vtt"): OpenApiTypes.STR,
+            (200, "application/x-subrip"): OpenApiTypes.STR,
+        },
+    )
     def get(self, request, id: int):
         job = selectors.alignment_job_get(organisation=membership_for_request(request).organisation, id=id)
         format = request.query_params.get("format", "vtt").lower()
