@@ -1,6 +1,8 @@
 """Shared personas: an owner (admin), a sysop and a member of one organisation,
 an outsider from another organisation, and a feature-less organisation's admin."""
 
+import sys
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +33,29 @@ class Persona:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token}")
         return client
+
+
+def hide_unreadable_lazy_modules_from_hypothesis() -> None:
+    """Hypothesis (under schemathesis) reads `__file__` of every loaded module for constants;
+    SpeechBrain's lazy modules of optional integrations (k2_fsa, …) raise ImportError on that
+    read, which breaks collection and the schema test. Marked as already read (a private set
+    of hypothesis==6.170.17, the pinned version), they are skipped."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SpeechBrain's redirects of deprecated modules say so on reading
+        for module in list(sys.modules.values()):
+            try:
+                getattr(module, "__file__", None)
+            except ImportError:
+                providers._seen_modules.add(id(module))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems() -> None:
+    hide_unreadable_lazy_modules_from_hypothesis()  # before Hypothesis' plugin reads them
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ id-based operation. Each response must not be a server error, must have a
 documented status and content type, and must match its declared body.
 """
 
-import sys
 from collections import Counter
 
 import pytest
@@ -20,6 +19,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.conftest import hide_unreadable_lazy_modules_from_hypothesis
 
 pytestmark = pytest.mark.integration
 
@@ -41,22 +42,9 @@ schemathesis.serializer.alias("application/offset+octet-stream", "application/oc
 requests_sent: Counter = Counter()
 
 
-def _skip_unimportable_lazy_modules() -> None:
-    """Hypothesis reads `__file__` of every loaded module for constants; SpeechBrain's lazy
-    modules (k2_fsa, loaded by the training tests) raise ImportError on that read. Marked as
-    already read (a private set of hypothesis==6.170.17), they are skipped."""
-    from hypothesis.internal.conjecture import providers
-
-    for module in list(sys.modules.values()):
-        try:
-            getattr(module, "__file__", None)
-        except ImportError:
-            providers._seen_modules.add(id(module))
-
-
 @pytest.fixture
 def api_schema(live_server, transactional_db, owner, settings):
-    _skip_unimportable_lazy_modules()
+    hide_unreadable_lazy_modules_from_hypothesis()  # SpeechBrain's, loaded since collection
     # The limits would answer 429 long before the fuzzer is done; they have tests of their own.
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
