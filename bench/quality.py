@@ -154,6 +154,18 @@ def main() -> None:
         "status": model.get_training_status_display(),
         "run_error": run.error or None,
         "training_metrics": model.training_metrics,
+        "enabled": model.enabled,
+        "disabled_reason": model.disabled_reason or None,
+        # The run's own evaluation (GET /api/v3/custom_models/{id}/evaluation): key-term recall on
+        # the test split, the anchor set (everyday speech, the regression gate) and the flags.
+        "evaluation": {
+            "key_term_recall": run.evaluation["terms"]["recall"],
+            "key_terms_in_test_split": [item["term"] for item in run.evaluation["terms"]["items"]],
+            "anchor": run.evaluation.get("anchor"),
+            "totals": run.evaluation["totals"],
+        }
+        if run.evaluation
+        else None,
         "base_model": str(base_dir),
         "domain_by_voice": domain,
         "general_speech": general,
@@ -163,6 +175,8 @@ def main() -> None:
             "domain_by_voice.piper:joe.relative_reduction": ">= 75",
             "general_speech.all.change_wer_points": "<= 1",
             "wall_seconds": "<= 600",
+            "evaluation.key_term_recall.custom": "> evaluation.key_term_recall.base",
+            "evaluation.anchor.change": "<= 2 (TRAINING_MAX_REGRESSION)",
         },
         "log": [line.message for line in model.log_lines.all()],
     }

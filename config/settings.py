@@ -257,6 +257,11 @@ TRAINING_REHEARSAL_MINUTES = float(env_str("TRAINING_REHEARSAL_MINUTES", "10"))
 # Epochs of every run; 0 lets the engine choose from the amount of data (what users want; the
 # integration tests set 1 to keep a real run short).
 TRAINING_EPOCHS = env_int("TRAINING_EPOCHS", 0)
+# The peak learning rate of every run; 0 lets the engine choose from the amount of data.
+TRAINING_LEARNING_RATE = float(env_str("TRAINING_LEARNING_RATE", "0"))
+# A custom model worse than its base on the anchor set (everyday speech, training/anchor.py) by
+# more than this many WER points ends in Success but is not enabled; an admin may enable it anyway.
+TRAINING_MAX_REGRESSION = float(env_str("TRAINING_MAX_REGRESSION", "2"))
 TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(VAR_DIR / "training")))
 # A run whose trainer shows no sign of life for this long is failed by the sweeper,
 # and so is a run still queued after TRAINING_QUEUE_TIMEOUT.

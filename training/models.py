@@ -29,6 +29,14 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     metrics = models.JSONField(null=True, blank=True)
+    evaluation = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Totals, key terms, the anchor set and the curve (training.evaluation).",
+    )
+    cancel_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -36,6 +44,41 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.custom_model} ({self.status})"
+
+
+class EvaluationUtterance(models.Model):
+    """One test-split utterance of a run's evaluation: what base and custom model heard."""
+
+    class Outcome(models.TextChoices):
+        IMPROVED = "improved", "Improved"
+        WORSE = "worse", "Worse"
+        UNCHANGED = "unchanged", "Unchanged"
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="utterances")
+    position = models.PositiveIntegerField()
+    clip = models.CharField(max_length=500, help_text="The clip's name in storage (16 kHz mono FLAC).")
+    seconds = models.FloatField()
+    reference = models.TextField()
+    base_text = models.TextField()
+    custom_text = models.TextField()
+    base_wer = models.FloatField()
+    custom_wer = models.FloatField()
+    # Word alignments after normalisation: [{"op": "equal|substitute|insert|delete", "ref", "hyp"}].
+    base_ops = models.JSONField(default=list)
+    custom_ops = models.JSONField(default=list)
+    # The custom model's hallucination and stability flags:
+    # [{"kind": "loop|insertion_burst|no_speech", "text"}].
+    flags = models.JSONField(default=list)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="one_utterance_per_position")]
+        indexes = [models.Index(fields=["run", "outcome"]), models.Index(fields=["run", "flagged"])]
+
+    def __str__(self) -> str:
+        return f"utterance {self.position} of run {self.run_id} ({self.outcome})"
 
 
 class TrainingLogLine(models.Model):

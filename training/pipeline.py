@@ -18,13 +18,15 @@ from django.db import close_old_connections
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from datasets.selectors import dataset_pairs
-from training import metrics
+from training import evaluation, metrics
+from training.anchor import anchor_set, speaks_anchor_language
 from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
 from training.selectors import base_model_dir, training_run_output_dir, training_run_work_dir
 from training.services import (
     INSUFFICIENT_DATA,
     TRAINING_FAILED,
+    training_evaluation_save,
     training_heartbeat,
     training_log_write,
     training_run_fail,
@@ -162,7 +164,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
     )
 
     reporter.enter("evaluate-base", 10)
-    references = [r["text"] for r in data.test]
+    references = [r["transcript"] for r in data.test]
     base_hyps = engine.recognise(base_dir, [r["wav"] for r in data.test])
     base_wer, _ = metrics.error_rates(references, base_hyps)
     reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
@@ -188,6 +190,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
         on_progress=on_progress,
         enter=reporter.enter,
         epochs=settings.TRAINING_EPOCHS or None,
+        lr=settings.TRAINING_LEARNING_RATE or None,
     )
 
     reporter.enter("evaluate", 90)
@@ -205,9 +208,102 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
         f"CER {scores['character_error_rate']:.1f}%, improvement {scores['accuracy_improvement']:.1f}%"
     )
     _require_better_than_chance(scores)
+
+    report, utterances = _evaluate(engine, base_dir, out_dir, data, base_hyps, custom_hyps, reporter.log)
+    reporter.progress = 94
+    if speaks_anchor_language(model.language.code):
+        report["anchor"] = _evaluate_anchor(engine, base_dir, out_dir, reporter.log)
+    else:
+        reporter.log(f"No everyday anchor set for {model.language.name}: general speech is not measured.")
+    report["curve"] = summary.get("history", [])
+    training_evaluation_save(run=run_, utterances=utterances)
     reporter.enter("done", 99)
     training_run_succeed(
-        run=run_, metrics=scores, model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR))
+        run=run_,
+        metrics=scores,
+        model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR)),
+        evaluation=report,
+        held_back=_regression(report.get("anchor")),
+    )
+
+
+def _evaluate(
+    engine, base_dir, out_dir, data: PreparedData, base_hyps, custom_hyps, log
+) -> tuple[dict, list]:
+    """The stored evaluation of the test split: alignments, flags, totals and key-term recall.
+
+    The custom model's word timings (its serving path) against the voice activity detector's
+    speech find words written over silence."""
+    heard = []
+    for row, base_text, custom_text in zip(data.test, base_hyps, custom_hyps, strict=True):
+        words = engine.transcribe(out_dir, row["wav"])["words"]
+        heard.append(
+            evaluation.UtteranceTranscripts(
+                reference=row["transcript"],
+                base_text=base_text,
+                custom_text=custom_text,
+                custom_words=[(w["word"], w["start"], w["end"]) for w in words],
+                speech_regions=engine.speech_regions(row["wav"]),
+            )
+        )
+    terms = evaluation.mine_key_terms(
+        [row["transcript"] for row in data.train], is_common=engine.common_words(base_dir)
+    )
+    report, rows = evaluation.build_evaluation(heard, terms=terms)
+    recall, items = report["terms"]["recall"], report["terms"]["items"]
+    if items:
+        log(
+            f"key-term recall {recall['base']:.0f}% -> {recall['custom']:.0f}% "
+            f"({len(items)} of {len(terms)} key terms said in the test split)"
+        )
+    totals = report["totals"]
+    if totals["flagged"]:
+        log(f"{totals['flagged']} test utterance(s) flagged: {totals['flags']}", level="warning")
+    return report, [{**row, "wav": data.test[row["position"]]["wav"]} for row in rows]
+
+
+def _evaluate_anchor(engine, base_dir, out_dir, log) -> dict:
+    """Base and custom model on the base's everyday anchor set (training/anchor.py)."""
+    rows = anchor_set(base_dir, log=log)
+    wavs = [row["wav"] for row in rows]
+    base_hyps, custom_hyps = engine.recognise(base_dir, wavs), engine.recognise(out_dir, wavs)
+    speech = [i for i, row in enumerate(rows) if row["text"]]
+    silent = [i for i, row in enumerate(rows) if not row["text"]]
+    references = [rows[i]["text"] for i in speech]
+    base_wer, _ = metrics.error_rates(references, [base_hyps[i] for i in speech])
+    custom_wer, _ = metrics.error_rates(references, [custom_hyps[i] for i in speech])
+    change = custom_wer - base_wer
+    anchor = {
+        "utterances": len(speech),
+        "seconds": round(sum(rows[i]["duration"] for i in speech), 1),
+        "base_wer": round(base_wer, 2),
+        "custom_wer": round(custom_wer, 2),
+        "change": round(change, 2),
+        "max_regression": settings.TRAINING_MAX_REGRESSION,
+        "passed": change <= settings.TRAINING_MAX_REGRESSION,
+        # Words written where nobody speaks (room tone, a hum).
+        "non_speech": {
+            "clips": len(silent),
+            "base_words": sum(len(base_hyps[i].split()) for i in silent),
+            "custom_words": sum(len(custom_hyps[i].split()) for i in silent),
+        },
+    }
+    log(
+        f"everyday speech (anchor set, {len(speech)} sentences): WER {base_wer:.1f}% -> {custom_wer:.1f}% "
+        f"({change:+.1f} points; the limit is +{settings.TRAINING_MAX_REGRESSION:g})",
+        level="info" if anchor["passed"] else "warning",
+    )
+    return anchor
+
+
+def _regression(anchor: dict | None) -> str:
+    """Why the gate keeps the model disabled, or "" when everyday speech held up (or was not measured)."""
+    if anchor is None or anchor["passed"]:
+        return ""
+    return (
+        f"General speech got worse: WER on everyday speech went from {anchor['base_wer']:.1f}% to "
+        f"{anchor['custom_wer']:.1f}% ({anchor['change']:+.1f} points, more than the "
+        f"{anchor['max_regression']:g} allowed). An admin or sysop can enable it anyway."
     )
 
 

@@ -111,7 +111,17 @@ def _pair_segments(pair: Pair, work_dir, index, normalise, align, data: Prepared
             samples = audio.read(int((end - start) * audio.samplerate), dtype="int16")
             clip = work_dir / f"pair{index}-{n}.wav"
             sf.write(str(clip), samples, audio.samplerate, subtype="PCM_16")
-            rows.append({"wav": str(clip), "text": text, "duration": end - start, "source": pair.audio.name})
+            # "text" is what the model trains on, "transcript" the cue as the user wrote it
+            # (the evaluation's reference, with its casing and punctuation).
+            rows.append(
+                {
+                    "wav": str(clip),
+                    "text": text,
+                    "transcript": " ".join(piece.text.split()),
+                    "duration": end - start,
+                    "source": pair.audio.name,
+                }
+            )
     wav.unlink()
     return rows
 

@@ -7,21 +7,27 @@ import re
 import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import soundfile as sf
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from config.errors import ApplicationError
 from custom_models.models import BaseModel, CustomModel, Language, QuotaClaim, TrainingStatus
-from custom_models.quotas import claim_take
+from custom_models.quotas import claim_release, claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
-from training.models import TrainingLogLine, TrainingRun
+from panel.models import Membership
+from training.anchor import anchor_build, has_anchor_set, speaks_anchor_language
+from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun
 from training.selectors import training_run_output_dir, training_run_work_dir
 
 logger = logging.getLogger(__name__)
@@ -142,7 +148,10 @@ def training_run_claim(*, run_id: int) -> TrainingRun | None:
 def training_heartbeat(*, run: TrainingRun, progress: int | None = None) -> bool:
     """Record that the trainer is alive (and its progress). False if the run was stopped."""
     now = timezone.now()
-    alive = TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(heartbeat_at=now)
+    # A cancelled run is stopped too: the child ends at its next beat, wherever its supervisor is.
+    alive = TrainingRun.objects.filter(
+        pk=run.pk, status=TrainingRun.Status.RUNNING, cancel_requested_by__isnull=True
+    ).update(heartbeat_at=now)
     if alive and progress is not None:
         CustomModel.objects.filter(
             pk=run.custom_model_id, training_status=TrainingStatus.RUNNING, deleted_at__isnull=True
@@ -153,18 +162,24 @@ def training_heartbeat(*, run: TrainingRun, progress: int | None = None) -> bool
     )
 
 
-def training_run_succeed(*, run: TrainingRun, metrics: dict, model_path: str) -> CustomModel:
-    """Success: take the hosting claim and enable the model, or keep it disabled with the reason."""
+def training_run_succeed(
+    *, run: TrainingRun, metrics: dict, model_path: str, evaluation: dict | None = None, held_back: str = ""
+) -> CustomModel:
+    """Success: take the hosting claim and enable the model, or keep it disabled with the reason.
+
+    `held_back` is why the run's own checks keep the model disabled (the regression gate on
+    everyday speech); then no hosting claim is taken until someone enables it anyway."""
     model = CustomModel.objects.get(pk=run.custom_model_id)
-    enabled, reason = True, ""
-    try:
-        claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.HOSTING, custom_model=model)
-    except ApplicationError as exc:
-        enabled, reason = False, f"{exc.message} ({exc.error_code})"
+    enabled, reason = not held_back, held_back
+    if enabled:
+        try:
+            claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.HOSTING, custom_model=model)
+        except ApplicationError as exc:
+            enabled, reason = False, f"{exc.message} ({exc.error_code})"
     now = timezone.now()
     with transaction.atomic():
         TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.SUCCEEDED, finished_at=now, metrics=metrics
+            status=TrainingRun.Status.SUCCEEDED, finished_at=now, metrics=metrics, evaluation=evaluation
         )
         CustomModel.objects.filter(pk=model.pk, deleted_at__isnull=True).update(
             training_status=TrainingStatus.SUCCESS,
@@ -187,6 +202,27 @@ def training_run_succeed(*, run: TrainingRun, metrics: dict, model_path: str) ->
     )
     model.refresh_from_db()
     return model
+
+
+def training_evaluation_save(*, run: TrainingRun, utterances: list[dict]) -> None:
+    """Keep each test utterance of a run's evaluation: its clip (FLAC in storage, so the panel
+    and the API can play it after the run's scratch space is gone) and what the models heard.
+
+    `utterances` are training.evaluation's rows, each with the clip's local `wav` added."""
+    rows = []
+    for row in utterances:
+        fields = {k: v for k, v in row.items() if k != "wav"}
+        name = f"evaluations/{run.custom_model_id}/run-{run.pk}/{row['position']:04d}.flac"
+        with tempfile.TemporaryDirectory(prefix="clip-") as scratch:
+            flac = Path(scratch) / "clip.flac"
+            samples, rate = sf.read(row["wav"], dtype="int16")
+            sf.write(str(flac), samples, rate, format="FLAC")
+            with flac.open("rb") as handle:
+                name = default_storage.save(name, File(handle))
+            fields["seconds"] = round(len(samples) / rate, 3)
+        rows.append(EvaluationUtterance(run=run, clip=name, **fields))
+    EvaluationUtterance.objects.filter(run=run).delete()
+    EvaluationUtterance.objects.bulk_create(rows)
 
 
 def training_run_fail(*, run: TrainingRun, reason: str, error_code: str = TRAINING_FAILED) -> None:
@@ -321,12 +357,15 @@ def base_model_install(
     folder = (
         folder or f"{language_code}-{domain}-{re.sub(r'[^A-Za-z0-9._-]+', '-', Path(source).name)}".lower()
     )
+    target = Path(settings.MODELS_DIR) / folder
     try:
-        engine.install_base_model(source, Path(settings.MODELS_DIR) / folder, log=log)
+        engine.install_base_model(source, target, log=log)
     except engine.ModelLoadError as exc:
         raise ApplicationError(
             f"{source} is not a loadable model directory: {exc}", error_code="model_unavailable", status=400
         ) from exc
+    if speaks_anchor_language(language_code) and not has_anchor_set(target):
+        anchor_build(target, log=log)
     with transaction.atomic():
         language, created = Language.objects.get_or_create(
             code=language_code, defaults={"name": language_name or language_code, "trainable": trainable}
@@ -335,3 +374,114 @@ def base_model_install(
             language=language, domain=domain, defaults={"path": folder, "source": source}
         )
     return base, created
+
+
+# Cancel and enable anyway.
+
+CANCELLED = "CANCELLED"
+LIVE_RUN = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
+
+
+def training_run_cancel(*, model: CustomModel, by) -> CustomModel:
+    """Cancel a queued or running training (status 2 or 3); anyone who may start one may cancel it.
+
+    A queued run fails at once and gives its training claim back: nothing was trained. A running
+    run only records who asked: its supervisor (training.tasks.run_training) kills the child,
+    fails the run and removes its files, and the child's heartbeat stops it as well. So status 5
+    means the process is gone. Its training claim is kept: the compute was spent.
+    """
+    require_automatic_training(model.organisation)
+    reason = f"Cancelled by {by.get_username()}."
+    with transaction.atomic():
+        # The run first, then the model, in the order training_run_claim locks them: a worker
+        # claiming the run right now is either before this (the run is running) or after it
+        # (the run is no longer queued, so it is not claimed).
+        run = TrainingRun.objects.select_for_update().filter(custom_model=model, status__in=LIVE_RUN).first()
+        locked = CustomModel.objects.select_for_update().get(pk=model.pk)
+        if locked.deleted_at is not None or locked.training_status not in {
+            TrainingStatus.PROVISIONING,
+            TrainingStatus.RUNNING,
+        }:
+            raise ApplicationError(
+                f"Only a queued or running training can be cancelled (it is {locked.training_status_label}).",
+                error_code="MODEL_NOT_READY",
+                status=409,
+                details={"training_status": locked.training_status},
+            )
+        if run is None:  # the run was lost: nothing to stop, the sweeper would fail it later
+            CustomModel.objects.filter(pk=model.pk).update(
+                training_status=TrainingStatus.FAILED,
+                status_message=reason,
+                failure_code=CANCELLED,
+                enabled=False,
+                updated_at=timezone.now(),
+            )
+            training_log_write(model=model, stage="failed", level="error", message=reason)
+        elif run.status == TrainingRun.Status.QUEUED:
+            TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
+            training_run_fail(run=run, reason=reason, error_code=CANCELLED)
+            claim_release(custom_model=model, kind=QuotaClaim.Kind.TRAINING)
+        elif run.cancel_requested_by_id is None:  # asked twice, it is recorded once
+            TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
+            training_log_write(
+                model=model, run=run, stage="cancel", message=f"{reason[:-1]}: stopping the training."
+            )
+    model.refresh_from_db()
+    return model
+
+
+def training_run_cancel_finish(*, run: TrainingRun) -> None:
+    """Record a cancelled run's end once its child is gone: Failed, "Cancelled by <user>.", CANCELLED.
+
+    The child may have seen the cancel first (its heartbeat says stop) and failed the run in its
+    own words; the cancel's replace them. A run that succeeded before the cancel reached it stays
+    a success."""
+    run = TrainingRun.objects.select_related("custom_model", "cancel_requested_by").get(pk=run.pk)
+    who = run.cancel_requested_by.get_username() if run.cancel_requested_by else "a user"
+    reason = f"Cancelled by {who}."
+    if run.status in LIVE_RUN:
+        training_run_fail(run=run, reason=reason, error_code=CANCELLED)
+        return
+    if run.status != TrainingRun.Status.FAILED or run.error_code == CANCELLED:
+        return
+    with transaction.atomic():
+        TrainingRun.objects.filter(pk=run.pk).update(error=reason, error_code=CANCELLED)
+        if not TrainingRun.objects.filter(custom_model_id=run.custom_model_id, pk__gt=run.pk).exists():
+            CustomModel.objects.filter(pk=run.custom_model_id, training_status=TrainingStatus.FAILED).update(
+                status_message=reason, failure_code=CANCELLED, updated_at=timezone.now()
+            )
+    training_log_write(model=run.custom_model, run=run, stage="failed", level="error", message=reason)
+
+
+def custom_model_enable(*, model: CustomModel, by: Membership) -> CustomModel:
+    """Enable anyway a model that reached Success but stayed disabled (no hosting claim was left
+    then, or the regression gate held it back). Admins and sysops only; it takes a hosting claim
+    now, and the log says who did it and what the model was disabled for."""
+    if not by.can_delete_models:
+        raise ApplicationError(
+            "Only admins and sysops can enable a model anyway.", error_code="PERMISSION_DENIED", status=403
+        )
+    with transaction.atomic():
+        locked = CustomModel.objects.select_for_update().get(pk=model.pk)
+        if locked.training_status != TrainingStatus.SUCCESS or locked.enabled or locked.deleted_at:
+            raise ApplicationError(
+                "Only a model that reached Success and is disabled can be enabled"
+                + (" (it is enabled)." if locked.enabled else f" (it is {locked.training_status_label})."),
+                error_code="MODEL_NOT_READY",
+                status=409,
+                details={"training_status": locked.training_status, "enabled": locked.enabled},
+            )
+        # Raises no-claims-available (402) with nothing changed when the plan has no hosting left.
+        claim_take(organisation=locked.organisation, kind=QuotaClaim.Kind.HOSTING, custom_model=locked)
+        CustomModel.objects.filter(pk=locked.pk).update(
+            enabled=True, disabled_reason="", status_message="", updated_at=timezone.now()
+        )
+        training_log_write(
+            model=locked,
+            run=locked.training_runs.filter(status=TrainingRun.Status.SUCCEEDED).first(),
+            stage="enable",
+            message=f"Enabled anyway by {by.user.get_username()} "
+            f"(it was disabled: {locked.disabled_reason or 'no reason recorded'})",
+        )
+    model.refresh_from_db()
+    return model

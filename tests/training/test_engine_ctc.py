@@ -271,3 +271,9 @@ def test_the_beam_decoder_leaves_no_temporary_files(tmp_path, monkeypatch):
     decoder = BeamDecoder(MODEL_DIR)
     assert decoder.decoder is not None
     assert list(scratch.iterdir()) == []
+
+
+def test_common_words_are_what_the_base_language_model_knows_well():
+    common = engine.common_words(MODEL_DIR)
+    assert common("patient") and common("weather")
+    assert not common("apixaban") and not common("fibrillation")

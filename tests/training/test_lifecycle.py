@@ -95,7 +95,7 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
             return model.training_status in {TrainingStatus.SUCCESS, TrainingStatus.FAILED}
 
         try:
-            wait_for(finished, 240, "training to finish")
+            wait_for(finished, 400, "training to finish")
         except AssertionError:
             lines = [line.message for line in model.log_lines.all()]
             raise AssertionError(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 from custom_models.models import TrainingStatus
 from custom_models.services import custom_model_create
@@ -91,4 +92,14 @@ def test_whisper_fine_tunes_on_a_real_cluster_and_serves_cased_text(
     metrics = model.training_metrics
     assert "Whisper" in metrics["normaliser"] and metrics["test_utterances"] >= 1
     assert any("epoch 2/2" in line for line in log), log
+
+    # The run's evaluation: everyday speech held up (so the model is enabled), the curve has
+    # both epochs, and every test utterance is kept with its clip.
+    run = model.training_runs.get()
+    anchor = run.evaluation["anchor"]
+    assert anchor["passed"] and anchor["utterances"] == 20 and model.enabled, anchor
+    assert anchor["non_speech"]["custom_words"] == 0
+    assert [point["epoch"] for point in run.evaluation["curve"]] == [1, 2]
+    assert run.evaluation["totals"]["utterances"] == run.utterances.count() == metrics["test_utterances"]
+    assert all(default_storage.exists(utterance.clip) for utterance in run.utterances.all())
     assert any("parity" in line.lower() or "exported" in line.lower() for line in log), log

@@ -40,7 +40,7 @@ def started(transactional_db, owner, tmp_path, settings, monkeypatch):
     worker = threading.Thread(target=tasks.run_training, args=(run.pk,))
     worker.start()
     yield model, run, worker
-    worker.join(timeout=60)
+    worker.join(timeout=300)  # a real (starter) training run; minutes on a loaded machine
 
 
 def child_pid(run) -> int:
@@ -88,7 +88,7 @@ def test_deleting_a_training_model_stops_its_child_and_removes_its_files(started
 def test_running_the_task_twice_trains_once(started):
     model, run, worker = started
     tasks.run_training(run.pk)  # the queue handing the same task out again
-    worker.join(timeout=60)
+    worker.join(timeout=300)  # a real (starter) training run; minutes on a loaded machine
     starts = model.log_lines.filter(stage="start").count()
     assert starts == 1
     assert TrainingRun.objects.get(pk=run.pk).status == "succeeded", TrainingRun.objects.get(pk=run.pk).error

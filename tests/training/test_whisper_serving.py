@@ -350,3 +350,24 @@ def test_espeak_voices_align_within_0_3_seconds(model_dir, tmp_path):
     assert max(_boundary_errors(result, truth)) <= 0.3
     assert result["warnings"] == []
     assert result["mismatch"] is False
+
+
+def test_common_words_are_one_token_of_the_tokenizer(whisper_base_dir):
+    from training import engine
+
+    common = engine.common_words(whisper_base_dir)
+    assert common("patient") and common("weather") and common("plaintiff")
+    assert not common("apixaban") and not common("fibrillation") and not common("echocardiogram")
+
+
+def test_speech_regions_find_the_voice_and_not_the_silence(tmp_path):
+    from training import engine
+
+    voice = piper_speech(tmp_path / "voice.wav", "The patient is doing well today.")
+    samples, rate = sf.read(str(voice), dtype="float32")
+    padded = np.concatenate([np.zeros(rate * 2, "float32"), samples, np.zeros(rate * 2, "float32")])
+    sf.write(str(tmp_path / "padded.wav"), padded, rate)
+    regions = engine.speech_regions(tmp_path / "padded.wav")
+    assert len(regions) == 1
+    start, end = regions[0]
+    assert 1.5 < start < 2.3 and len(samples) / rate + 1.7 < end < len(samples) / rate + 2.5

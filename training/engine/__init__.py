@@ -21,6 +21,8 @@ Public API::
     fine_tune(base_dir, out_dir, ...) -> summary       # writes a model directory in the base's family
     validate_model_dir(path)                           # raises ModelLoadError
     install_base_model(source, target) -> model.json   # convert and check a base (see install.py)
+    common_words(model_dir) -> fn(word) -> bool        # is a normalised word everyday for this base?
+    speech_regions(wav_path) -> [(start, end)]          # where a voice activity detector hears speech
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ __all__ = [
     "align_words",
     "cache_info",
     "clear_cache",
+    "common_words",
     "family_of",
     "fine_tune",
     "install_base_model",
     "is_model_dir",
     "recognise",
+    "speech_regions",
     "training_text",
     "transcribe",
     "validate_model_dir",
@@ -162,6 +166,7 @@ def fine_tune(
     on_progress: Callable[[float], bool] = lambda fraction: True,
     enter: Callable[[str, float], None] = lambda stage, progress: None,
     epochs: int | None = None,
+    lr: float | None = None,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
 
@@ -169,7 +174,7 @@ def fine_tune(
     `enter(stage, progress)` announces the family's steps after training
     (progress 85-90). The written model is checked before this returns: a copy
     that does not serve like the trained one raises with the reason. Epochs and the
-    learning rate follow the amount of data unless `epochs` is given.
+    learning rate follow the amount of data unless `epochs` and `lr` are given.
     """
     return _family(base_dir).fine_tune(
         Path(base_dir),
@@ -184,7 +189,24 @@ def fine_tune(
         on_progress=on_progress,
         enter=enter,
         epochs=epochs,
+        lr=lr,
     )
+
+
+def common_words(model_dir: str | Path) -> Callable[[str], bool]:
+    """Whether a lower-case word is everyday vocabulary for this base: what key terms are not.
+
+    Whisper: the word is one token of its tokenizer (byte-pair merges follow frequency, so an
+    everyday word is one piece and "apixaban" is three). CTC: its language model gives the word
+    a probability above one in 100,000."""
+    return _family(model_dir).common_words(Path(model_dir))
+
+
+def speech_regions(wav_path: str | Path) -> list[tuple[float, float]]:
+    """Seconds of speech in a 16 kHz mono WAV, as Silero VAD (faster-whisper's) finds them."""
+    from .vad import speech_regions
+
+    return speech_regions(Path(wav_path))
 
 
 def validate_model_dir(path: str | Path) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 # per cue, unrelated text 0.000-0.002.
 LOW_CONFIDENCE = 0.1
 MISMATCH_CONFIDENCE = 0.05
+# The unigram log10 probability above which the LM counts a word as everyday vocabulary.
+COMMON_WORD_LOG10 = -5.0
 
 
 def transcribe(model_dir: Path, media_path: Path) -> dict:
@@ -43,6 +45,15 @@ def training_text(model_dir: Path) -> Callable[[str], tuple[str, set[str]]]:
     return lambda text: normalise_for_labels(text, labels)
 
 
+def common_words(model_dir: Path) -> Callable[[str], bool]:
+    """A word is everyday for a CTC base when its language model gives it a unigram probability
+    above one in 100,000 (the starter: "patient" 1e-4.0, "fibrillation" 1e-5.5)."""
+    from .lm import read_unigram_log10
+
+    unigrams = read_unigram_log10(model_dir)
+    return lambda word: unigrams.get(word.lower(), -99.0) > COMMON_WORD_LOG10
+
+
 def fine_tune(
     base_dir: Path,
     out_dir: Path,
@@ -57,13 +68,14 @@ def fine_tune(
     on_progress,
     enter,
     epochs: int | None = None,
+    lr: float | None = None,
 ) -> dict:
     from . import finetune as ft
     from . import rehearsal
 
     # Epochs and learning rate follow the customer's data; the base data only rides along.
-    scheduled_epochs, lr = ft.schedule_for(sum(r["duration"] for r in train_rows))
-    epochs = epochs or scheduled_epochs
+    scheduled_epochs, scheduled_lr = ft.schedule_for(sum(r["duration"] for r in train_rows))
+    epochs, lr = epochs or scheduled_epochs, lr or scheduled_lr
     normalise = training_text(base_dir)
     general = rehearsal.rehearsal_rows(
         base_dir, work_dir, rehearsal_seconds, normalise=lambda text: normalise(text)[0]

@@ -202,6 +202,28 @@ def read_lexicon_words(path: Path) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def read_unigram_log10(model_dir: Path) -> dict[str, float]:
+    """The language model's unigram log10 probabilities by lower-case word ({} without an LM)."""
+    path = next(
+        (p for p in (Path(model_dir) / "lm.arpa.gz", Path(model_dir) / "lm.arpa") if p.exists()), None
+    )
+    if path is None:
+        return {}
+    unigrams: dict[str, float] = {}
+    section = ""
+    with _open(path, "r") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("\\"):
+                section = line
+                if section == "\\2-grams:":
+                    break
+            elif section == "\\1-grams:" and line:
+                fields = line.split("\t")
+                unigrams[fields[1].lower()] = float(fields[0])
+    return unigrams
+
+
 def wordnet_lemmas(wordnet_dir: Path = Path("/usr/share/wordnet")) -> set[str]:
     """Single-word WordNet lemmas and their irregular inflections, upper-cased."""
     import re

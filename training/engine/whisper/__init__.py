@@ -49,6 +49,14 @@ def training_text(model_dir: Path) -> Callable[[str], tuple[str, set[str]]]:
     return lambda text: (" ".join(text.split()), set())
 
 
+def common_words(model_dir: Path) -> Callable[[str], bool]:
+    """A word is everyday for Whisper when its tokenizer writes it (after a space) as one token."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / CTRANSLATE2_DIR / "tokenizer.json"))
+    return lambda word: len(tokenizer.encode(f" {word}", add_special_tokens=False).ids) == 1
+
+
 def fine_tune(base_dir: Path, out_dir: Path, **kwargs) -> dict:
     from .training import fine_tune
 

