@@ -95,7 +95,9 @@ class CustomModel(models.Model):
     training_metrics = models.JSONField(null=True, blank=True)
     status_message = models.TextField(blank=True)
     failure_code = models.CharField(
-        max_length=40, blank=True, help_text="Why the last run failed: INSUFFICIENT_DATA or TRAINING_FAILED."
+        max_length=40,
+        blank=True,
+        help_text="Why the last run failed: INSUFFICIENT_DATA, TRAINING_FAILED or CANCELLED.",
     )
     enabled = models.BooleanField(default=False)
     disabled_reason = models.TextField(blank=True)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
@@ -118,8 +119,10 @@ class SignedDownloadApi(APIView):
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, token: str):
-        dataset_file = downloads.file_for_token(token)
-        return FileResponse(dataset_file.file.open("rb"), as_attachment=True, filename=dataset_file.name)
+        signed = downloads.file_for_token(token)
+        return FileResponse(
+            default_storage.open(signed.name, "rb"), as_attachment=signed.attachment, filename=signed.filename
+        )
 
 
 class ValidateApi(CustomModelsView):

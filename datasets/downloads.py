@@ -1,4 +1,10 @@
-"""Short-lived download links: S3 presigned URLs, or Django-signed URLs served by the app."""
+"""Short-lived links to stored files: S3 presigned URLs, or Django-signed URLs served by the app.
+
+Any file in default_storage can be linked (a dataset file, an evaluation clip): the link
+names the file in storage and the name it is downloaded under, and lasts SIGNED_URL_SECONDS.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -11,20 +17,47 @@ from datasets.models import DatasetFile
 SALT = "datasets.download"
 
 
-def download_url(*, dataset_file: DatasetFile, request) -> str:
-    """A URL valid for SIGNED_URL_SECONDS that downloads the file under its own name."""
-    disposition = f'attachment; filename="{_ascii_name(dataset_file.name)}"'
+@dataclass(frozen=True)
+class SignedFile:
+    """What a valid link serves: a name in storage, under this file name."""
+
+    name: str
+    filename: str
+    attachment: bool
+
+
+def signed_url(
+    *, name: str, filename: str, request, attachment: bool = True, dataset_file_id: int | None = None
+) -> str:
+    """A URL valid for SIGNED_URL_SECONDS that serves the stored file `name` as `filename`.
+
+    `attachment=False` lets a browser play or show it in place (an <audio> source);
+    `dataset_file_id` makes the app-served link die with that dataset file, as a deleted
+    file's link should (an S3 link cannot be revoked; it just expires).
+    """
+    disposition = f'{"attachment" if attachment else "inline"}; filename="{_ascii_name(filename)}"'
     if not isinstance(default_storage, FileSystemStorage):
         return default_storage.url(
-            dataset_file.file.name,
-            parameters={"ResponseContentDisposition": disposition},
-            expire=settings.SIGNED_URL_SECONDS,
+            name, parameters={"ResponseContentDisposition": disposition}, expire=settings.SIGNED_URL_SECONDS
         )
-    token = signing.dumps({"file": dataset_file.pk}, salt=SALT)
+    payload = {"name": name, "filename": filename, "attachment": attachment}
+    if dataset_file_id is not None:
+        payload["file"] = dataset_file_id
+    token = signing.dumps(payload, salt=SALT)
     return request.build_absolute_uri(reverse("signed-download", kwargs={"token": token}))
 
 
-def file_for_token(token: str) -> DatasetFile:
+def download_url(*, dataset_file: DatasetFile, request) -> str:
+    """A dataset file's download link, under the file's own name."""
+    return signed_url(
+        name=dataset_file.file.name,
+        filename=dataset_file.name,
+        request=request,
+        dataset_file_id=dataset_file.pk,
+    )
+
+
+def file_for_token(token: str) -> SignedFile:
     try:
         payload = signing.loads(token, salt=SALT, max_age=settings.SIGNED_URL_SECONDS)
     except signing.SignatureExpired:
@@ -35,10 +68,20 @@ def file_for_token(token: str) -> DatasetFile:
         raise ApplicationError(
             "This download link is not valid.", error_code="DOWNLOAD_INVALID", status=403
         ) from None
-    dataset_file = DatasetFile.objects.alive().filter(pk=payload.get("file")).first()
-    if dataset_file is None:
-        raise ApplicationError("The file no longer exists.", error_code="FILE_NOT_FOUND", status=404)
-    return dataset_file
+    gone = ApplicationError("The file no longer exists.", error_code="FILE_NOT_FOUND", status=404)
+    if "file" in payload:
+        dataset_file = DatasetFile.objects.alive().filter(pk=payload["file"]).first()
+        if dataset_file is None:
+            raise gone
+        # Links signed before a file could be named by storage name carry only its id.
+        payload.setdefault("name", dataset_file.file.name)
+        payload.setdefault("filename", dataset_file.name)
+    name = payload.get("name")
+    if not name or not default_storage.exists(name):
+        raise gone
+    return SignedFile(
+        name=name, filename=payload.get("filename") or name, attachment=payload.get("attachment", True)
+    )
 
 
 def _ascii_name(name: str) -> str:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from panel import dataset_views, views
 from panel import views_dashboard as dashboard
+from panel import views_evaluation as evaluation
 
 app_name = "panel"
 model = "custom-models/<int:id>/"
@@ -15,6 +16,12 @@ urlpatterns = [
     path(model + "update/", views.custom_model_update, name="custom-model-update"),
     path(model + "delete/", views.custom_model_delete, name="custom-model-delete"),
     path(model + "train/", views.custom_model_train, name="custom-model-train"),
+    path(model + "cancel/", views.custom_model_cancel, name="custom-model-cancel"),
+    path(model + "enable/", views.custom_model_enable_anyway, name="custom-model-enable"),
+    # The Evaluation section of a trained model (panel/views_evaluation.py).
+    path(model + "evaluation/", evaluation.evaluation_section, name="evaluation"),
+    path(model + "evaluation/utterances/", evaluation.evaluation_utterances, name="evaluation-utterances"),
+    path(model + "evaluation/clips/<int:position>/", evaluation.evaluation_clip, name="evaluation-clip"),
     path(model + "datasets/", dataset_views.dataset_rows, name="dataset-rows"),
     path(model + "datasets/<int:file_id>/download/", dataset_views.dataset_download, name="dataset-download"),
     path(model + "datasets/<int:file_id>/delete/", dataset_views.dataset_delete, name="dataset-delete"),

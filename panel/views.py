@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from config.api import throttle_check
 from config.errors import ApplicationError
 from custom_models import selectors, services
-from custom_models.models import CustomModel
+from custom_models.models import CustomModel, TrainingStatus
 from datasets import media
 from datasets.selectors import dataset_file_list
 from panel.forms import CustomModelCreateForm, CustomModelRenameForm
@@ -30,7 +30,7 @@ from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
 from panel.models import Membership
-from training.services import training_run_start
+from training.services import custom_model_enable, training_run_cancel, training_run_start
 
 LIST = "panel/custom_models.html"
 DETAIL = "panel/custom_model_detail.html"
@@ -223,6 +223,53 @@ def _train_refused(request: HttpRequest, model: CustomModel, message: str, statu
         return redirect("panel:custom-model-detail", id=model.pk)
     response = HttpResponse(status=status)
     return _with_events(response, toast=_toast(message, "error"), closeDialogs={})
+
+
+@require_POST
+@_custom_models_page
+def custom_model_cancel(request, membership, id: int):
+    """Cancel training (from the Cancel button's confirmation); anyone who may train may cancel."""
+    model = _model_or_404(membership, id)
+    try:
+        model = training_run_cancel(model=model, by=request.user)
+    except ApplicationError as exc:
+        return _action_refused(request, model, exc)
+    # A queued run is Failed at once; a running one once its supervisor has stopped the process.
+    message = (
+        "Training cancelled" if model.training_status == TrainingStatus.FAILED else "Cancelling training…"
+    )
+    return _status_answer(request, model, message)
+
+
+@require_POST
+@_custom_models_page
+def custom_model_enable_anyway(request, membership, id: int):
+    """Enable anyway a model that reached Success but stayed disabled (admins and sysops)."""
+    model = _model_or_404(membership, id)
+    try:
+        model = custom_model_enable(model=model, by=membership)
+    except ApplicationError as exc:
+        return _action_refused(request, model, exc)
+    return _status_answer(request, model, "Custom model enabled")
+
+
+def _status_answer(request: HttpRequest, model: CustomModel, message: str) -> HttpResponse:
+    """An action on the status succeeded: the status area redrawn (it polls while training), a toast."""
+    if not _is_htmx(request):
+        messages.success(request, message)
+        return redirect("panel:custom-model-detail", id=model.pk)
+    response = render(request, STATUS, {"model": model})
+    response["HX-Retarget"] = "#status-panel"
+    response["HX-Reswap"] = "outerHTML"
+    return _with_events(response, toast=_toast(message), closeDialogs={})
+
+
+def _action_refused(request: HttpRequest, model: CustomModel, exc: ApplicationError) -> HttpResponse:
+    if not _is_htmx(request):
+        messages.error(request, exc.message)
+        return redirect("panel:custom-model-detail", id=model.pk)
+    response = HttpResponse(status=exc.status)
+    return _with_events(response, toast=_toast(exc.message, "error"), closeDialogs={})
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -43,6 +43,30 @@ class RunApi(CustomModelsView):
         return Response(CustomModelOutput(model).data, status=status.HTTP_202_ACCEPTED)
 
 
+class CancelApi(CustomModelsView):
+    # Not queued or running. No rate limit: a cancel frees resources, it does not take them.
+    error_responses = {"POST": (409,)}
+
+    @extend_schema(request=None, responses={202: CustomModelOutput})
+    def post(self, request, id: int):
+        """Stop a queued or running training. A queued one is Failed at once and its training claim
+        given back; a running one is Failed ("Cancelled by <user>.") within seconds, once its process
+        and files are gone, and keeps its claim."""
+        model = services.training_run_cancel(model=self.get_model(id), by=request.user)
+        return Response(CustomModelOutput(model).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EnableApi(CustomModelsView):
+    # No hosting claim left; not a disabled model at Success. (403, a member, is declared for all.)
+    error_responses = {"POST": (402, 409)}
+
+    @extend_schema(request=None, responses={200: CustomModelOutput})
+    def post(self, request, id: int):
+        """Enable anyway a model that reached Success but stayed disabled (admins and sysops)."""
+        model = services.custom_model_enable(model=self.get_model(id), by=self.membership())
+        return Response(CustomModelOutput(model).data)
+
+
 class SttInput(serializers.Serializer):
     audio_file = serializers.FileField()
     language = serializers.CharField(required=False, allow_blank=True)

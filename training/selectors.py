@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from config.errors import ApplicationError
 from custom_models.models import BaseModel, CustomModel, Domain, Language, LanguagePublication, TrainingStatus
 from panel.models import Organisation
-from training.models import TrainingLogLine, TranscriptionJob
+from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun, TranscriptionJob
 
 CUSTOM_MODEL_NAME = re.compile(r"^custom_model_(\d+)$")
 
@@ -163,3 +163,43 @@ def alignment_job_get(*, organisation: Organisation, id: int):
     if job is None:
         raise ApplicationError(f"Alignment {id} not found.", error_code="JOB_NOT_FOUND", status=404)
     return job
+
+
+# ---- A run's evaluation (training.evaluation) ------------------------------------------------
+
+EVALUATION_FILTERS = ("improved", "worse", "unchanged", "flagged")
+
+
+def training_run_evaluated_get(*, model: CustomModel) -> TrainingRun:
+    """The run that produced the model (its latest succeeded one), with its evaluation;
+    MODEL_NOT_READY while there is none, or when that run predates evaluations."""
+    run = model.training_runs.filter(status=TrainingRun.Status.SUCCEEDED).first()
+    if run is None or not run.evaluation:
+        raise ApplicationError(
+            f"Custom model {model.pk} has no evaluation: it has no evaluated training run yet.",
+            error_code="MODEL_NOT_READY",
+            status=409,
+        )
+    return run
+
+
+def evaluation_utterance_list(
+    *, run: TrainingRun, outcome: str | None = None
+) -> QuerySet[EvaluationUtterance]:
+    """A run's test-split utterances in order; `outcome` is one of EVALUATION_FILTERS
+    (improved, worse, unchanged, or flagged for any hallucination or stability flag)."""
+    utterances = run.utterances.order_by("position")
+    if outcome == "flagged":
+        return utterances.filter(flagged=True)
+    if outcome:
+        return utterances.filter(outcome=outcome)
+    return utterances
+
+
+def evaluation_utterance_get(*, run: TrainingRun, position: int) -> EvaluationUtterance:
+    utterance = run.utterances.filter(position=position).first()
+    if utterance is None:
+        raise ApplicationError(
+            f"Run {run.pk} has no utterance {position}.", error_code="NOT_FOUND", status=404
+        )
+    return utterance

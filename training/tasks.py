@@ -24,9 +24,9 @@ def run_training(run_id: int) -> str:
     """Claim a queued run and supervise its training child process.
 
     The child (`manage.py run_training <id>`) does the work and records the
-    outcome itself; this parent kills it if the model is deleted or the run
-    overstays its timeout, and fails the run if the child dies without a word.
-    Running it twice is harmless: only one claim succeeds.
+    outcome itself; this parent kills it if the model is deleted, the run is
+    cancelled or it overstays its timeout, and fails the run if the child dies
+    without a word. Running it twice is harmless: only one claim succeeds.
     """
     run = services.training_run_claim(run_id=run_id)
     if run is None:
@@ -59,13 +59,20 @@ def run_training(run_id: int) -> str:
             reason = "The model was deleted while training."
         elif time.monotonic() > deadline:
             reason = f"Training took longer than the {settings.TRAINING_TIMEOUT // 60}-minute limit."
-        if reason:
+        cancelled = TrainingRun.objects.filter(pk=run.pk, cancel_requested_by__isnull=False).exists()
+        if reason or cancelled:
             services.training_process_stop(run=run)
             child.wait()
             break
     reader.join(timeout=5)
     run.refresh_from_db()
-    if run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}:
+    if run.cancel_requested_by_id is not None and not reason:
+        # Whoever saw the cancel first, this poll or the child's heartbeat, it ends in its words;
+        # a child that stopped by itself may leave workers of its group behind, which go too.
+        services.training_process_stop(run=run)
+        services.training_run_cancel_finish(run=run)
+        run.refresh_from_db()
+    elif run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}:
         last = next((line for line in reversed(tail) if line.strip()), "")
         reason = reason or f"The training process exited with code {child.returncode}" + (
             f": {last}" if last else "."

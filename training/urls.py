@@ -1,9 +1,16 @@
 from django.urls import re_path
 
-from training import api
+from training import api, api_evaluation
 
 urlpatterns = [
     re_path(r"^custom_models/(?P<id>[0-9]+)/run/?$", api.RunApi.as_view(), name="custom-model-run"),
+    re_path(r"^custom_models/(?P<id>[0-9]+)/cancel/?$", api.CancelApi.as_view(), name="custom-model-cancel"),
+    re_path(r"^custom_models/(?P<id>[0-9]+)/enable/?$", api.EnableApi.as_view(), name="custom-model-enable"),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/evaluation/?$",
+        api_evaluation.CustomModelEvaluationApi.as_view(),
+        name="custom-model-evaluation",
+    ),
     re_path(r"^stt/?$", api.SttApi.as_view(), name="stt"),
     re_path(r"^stt/(?P<id>[0-9]+)/?$", api.SttDetailApi.as_view(), name="stt-detail"),
     re_path(r"^alignments/?$", api.AlignmentApi.as_view(), name="alignments"),
