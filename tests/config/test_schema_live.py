@@ -72,9 +72,10 @@ def test_linked_operations_answer_as_the_schema_says(api_schema):
     answered: Counter = Counter()
 
     def followed() -> bool:
-        """A model was created with a language from /languages, then found by its id."""
-        return bool(
-            answered["POST /api/v3/custom_models", 201] and answered["GET /api/v3/custom_models/{id}", 200]
+        """A model was created with a language from /languages, then an operation on its id
+        succeeded (which one depends on what Hypothesis draws among the linked operations)."""
+        return bool(answered["POST /api/v3/custom_models", 201]) and any(
+            "{id}" in label and status < 400 for (label, status), count in answered.items() if count
         )
 
     class Links(api_schema.as_state_machine()):
