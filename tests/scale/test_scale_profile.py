@@ -89,6 +89,7 @@ def test_upload_train_survive_a_killed_worker_and_transcribe(stack, tmp_path):
     done = wait_for(lambda: (m := api.get(base).json())["training_status"] in {4, 5} and m, 240, "training")
     log = [line["message"] for line in api.get(f"{base}/log").json()["lines"]]
     assert done["training_status"] == 4, log
+    assert done["enabled"], done["disabled_reason"]
     with open(tmp_path / "dict1.wav", "rb") as clip:
         job = api.post(f"{url}/api/v3/stt", data={"model": done["model"]}, files={"audio_file": clip}).json()
     result = wait_for(

