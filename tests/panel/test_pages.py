@@ -99,3 +99,14 @@ def test_panel_pages_have_no_inline_scripts_or_styles(owner, make_model):
         assert "<style" not in html, path
         assert not re.search(r"\s(style|on[a-z]+|hx-on[:-][\w:-]*)=", html), path
         assert "[document." not in html, path  # an hx-trigger filter: htmx evaluates it
+
+
+def test_no_template_comment_shows_on_a_page(owner, make_model):
+    # Django's {# #} comments are one line only: a longer one is printed as page text.
+    from custom_models.models import TrainingStatus
+
+    model = make_model(status=TrainingStatus.RUNNING, training_progress=42)
+    client = logged_in(owner)
+    for path in ["/accounts/login/", "/", "/custom-models/", f"/custom-models/{model.pk}/"]:
+        html = client.get(path).content.decode()
+        assert "{#" not in html and "#}" not in html, path
