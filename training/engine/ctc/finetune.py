@@ -23,6 +23,7 @@ import torch
 from speechbrain.nnet.losses import ctc_loss
 
 from .. import StopTraining
+from ..curve import epoch_point
 from ..starter.train import BucketSampler, _edits
 from ..starter.train import collate as _collate
 from . import lm as lm_mod
@@ -137,23 +138,13 @@ class FineTuneBrain(sb.Brain):
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1%} ETA {eta:.0f}s"
         )
-        h.history.append(_epoch_point(epoch, self.train_loss, stage_loss, wer * 100))
+        h.history.append(epoch_point(epoch, self.train_loss, stage_loss, wer * 100))
         if h.best is None or wer < h.best["valid_wer"]:
             h.best = {
                 "valid_wer": wer,
                 "epoch": epoch,
                 "state": copy.deepcopy(self.modules.model.state_dict()),
             }
-
-
-def _epoch_point(epoch: int, loss: float, valid_loss: float | None, valid_wer: float | None) -> dict:
-    """One point of the training curve (WER in percent)."""
-    return {
-        "epoch": epoch,
-        "loss": round(float(loss), 4),
-        "valid_loss": None if valid_loss is None else round(float(valid_loss), 4),
-        "valid_wer": None if valid_wer is None else round(float(valid_wer), 2),
-    }
 
 
 def schedule_for(train_seconds: float) -> tuple[int, float]:

@@ -83,6 +83,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import StopTraining
+from ..curve import epoch_point
 from . import CTRANSLATE2_DIR, PYTORCH_DIR
 
 SAMPLE_RATE = 16000
@@ -361,14 +362,7 @@ class WhisperBrain(sb.Brain):
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1f}% ETA {eta:.0f}s"
         )
-        h.history.append(
-            {
-                "epoch": epoch,
-                "loss": round(float(self.train_loss), 4),
-                "valid_loss": round(float(stage_loss), 4),
-                "valid_wer": round(wer, 2),
-            }
-        )
+        h.history.append(epoch_point(epoch, self.train_loss, stage_loss, wer))
         # Ties go to the earlier epoch: the validation clips share the training voices, so a
         # later epoch with the same score has only drifted further from the base.
         if wer < h.best["valid_wer"]:
