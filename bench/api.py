@@ -29,8 +29,8 @@ def seed_models(env: dict, count: int) -> int:
     import django
 
     django.setup()
+    from accounts.models import Organisation
     from custom_models.models import CustomModel, Language
-    from panel.models import Organisation
 
     organisation = Organisation.objects.get(slug="demo")
     english = Language.objects.get(code="en")

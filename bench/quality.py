@@ -101,10 +101,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from accounts.models import Organisation
     from custom_models.models import CustomModel
     from custom_models.services import custom_model_create
     from datasets.services import dataset_file_ingest, staging_path
-    from panel.models import Organisation
     from tests.domain import cardiology
     from training import tasks
     from training.models import TrainingRun

@@ -1,18 +1,16 @@
-"""API plumbing configured once for every endpoint: errors, pagination, throttles."""
+"""API plumbing configured once for every endpoint: the error body and pagination.
 
-import time
-from datetime import UTC, datetime
+The rate limits are the accounts app's (accounts.throttles): they count per API key.
+"""
+
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, pagination, throttling
+from rest_framework import exceptions, pagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from config.errors import ApplicationError
 
@@ -70,7 +68,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             details=exc.details,
             error=exc.error,
         )
-        return Response(body, status=exc.status)
+        return Response(body, status=exc.status, headers=exc.headers)
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -111,75 +109,3 @@ def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-class ScopedThrottle(throttling.ScopedRateThrottle):
-    """Rate limits per operation, counted per API key (or per user for panel sessions).
-
-    A view names its scopes per HTTP method in `throttle_scopes`. DRF's scoped
-    throttle keys on the user, so two keys of one user would share a budget;
-    the spec counts per API key. And DRF keeps a list of timestamps that
-    concurrent requests read and write back, losing each other's counts under
-    load; this counts in fixed windows with one atomic increment per request
-    (Redis's INCR, or an upsert in the database when there is no Redis).
-    """
-
-    def allow_request(self, request, view) -> bool:
-        scopes = getattr(view, "throttle_scopes", {})
-        # Django answers HEAD with the GET handler, so a HEAD is a GET without its body and counts as one.
-        method = "GET" if request.method == "HEAD" and "HEAD" not in scopes else request.method
-        self.scope = scopes.get(method)
-        if not self.scope:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        now = self.timer()
-        window = int(now // self.duration)
-        self.window_end = (window + 1) * self.duration
-        key = f"{self.get_cache_key(request, view)}:{window}"
-        return _count_in_window(key, self.window_end) <= self.num_requests
-
-    def get_rate(self) -> str:
-        # Looked up per request rather than once at import as DRF does, so overridden settings apply.
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-
-    def wait(self) -> float:
-        return max(1.0, self.window_end - self.timer())
-
-    def get_cache_key(self, request, view) -> str | None:
-        if request.auth is not None and getattr(request.auth, "pk", None) is not None:
-            ident = f"key-{request.auth.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-def _count_in_window(key: str, window_end: float) -> int:
-    """This request's number in its window: Redis's INCR when Redis is configured, else the database's."""
-    if settings.REDIS_URL:
-        cache.add(key, 0, timeout=int(window_end - time.time()) + 2)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window
-            cache.add(key, 1, timeout=int(window_end - time.time()) + 2)
-            return 1
-    from panel.services import rate_window_hit
-
-    return rate_window_hit(key=key, expires_at=datetime.fromtimestamp(window_end + 1, tz=UTC))
-
-
-def throttle_check(request, scope: str) -> None:
-    """Count one request against a scope's rate, now; raise 429 if over it.
-
-    For limits that count only accepted operations (a training start), checked
-    by the service after its other checks rather than before the view runs.
-    """
-
-    class _View:
-        throttle_scopes = {request.method: scope}
-
-    throttle = ScopedThrottle()
-    if not throttle.allow_request(request, _View()):
-        raise exceptions.Throttled(wait=throttle.wait())

@@ -18,6 +18,7 @@ class ApplicationError(Exception):
         status: int = 400,
         error: str | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -25,3 +26,4 @@ class ApplicationError(Exception):
         self.status = status
         self.error = error
         self.details = details or {}
+        self.headers = headers or {}  # for the API's response, such as a 429's Retry-After

@@ -61,7 +61,7 @@ FIELD_MEDIA_TYPES = {"application/json", "application/x-www-form-urlencoded", "m
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "panel.authentication.ApiKeyAuthentication"
+    target_class = "accounts.authentication.ApiKeyAuthentication"
     name = "apiKey"
 
     def get_security_definition(self, auto_schema) -> dict:

@@ -67,10 +67,11 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "csp",
-    "panel",
+    "accounts",
     "custom_models",
     "datasets",
     "training",
+    "panel",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,7 @@ LOGOUT_REDIRECT_URL = "login"
 # one client address, lock further log-ins for LOGIN_COOLOFF_MINUTES after the last one. Every
 # form that checks a password (the panel's, the admin's) goes through the backend below.
 AUTHENTICATION_BACKENDS = [
-    "panel.authentication.LoginLockoutBackend",
+    "accounts.authentication.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
@@ -296,7 +297,7 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "panel.authentication.ApiKeyAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -304,7 +305,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["config.api.ScopedThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "model_create": env_str("THROTTLE_MODEL_CREATE", "10/hour"),
         "training_start": env_str("THROTTLE_TRAINING_START", "5/hour"),

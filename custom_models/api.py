@@ -1,11 +1,12 @@
 """REST API v3 for custom models: each method parses, calls one service or selector, answers."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.selectors import membership_for_request
 from config.errors import ApplicationError
 from custom_models import selectors, services
 from custom_models.serializers import (
@@ -15,10 +16,7 @@ from custom_models.serializers import (
     CustomModelUpdateInput,
     LanguageListOutput,
     LanguageOutput,
-    TrainingLogLineOutput,
 )
-from panel.selectors import membership_for_request
-from training.selectors import training_log_list
 
 
 class HasAutomaticTraining(permissions.BasePermission):
@@ -109,35 +107,6 @@ class CustomModelDetailApi(CustomModelsView):
     def delete(self, request, id: int):
         services.custom_model_delete(model=self.get_model(id), by=self.membership())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class CustomModelLogApi(CustomModelsView):
-    throttle_scopes = {"GET": "status_check"}
-
-    @extend_schema(
-        parameters=[OpenApiParameter("after", int, description="Only lines after this line id.")],
-        responses=inline_serializer(
-            "TrainingLog",
-            {
-                "id": serializers.IntegerField(),
-                "training_status": serializers.IntegerField(),
-                "training_progress": serializers.IntegerField(),
-                "lines": TrainingLogLineOutput(many=True),
-            },
-        ),
-    )
-    def get(self, request, id: int):
-        model = self.get_model(id)
-        after = request.query_params.get("after")
-        lines = training_log_list(model=model, after=int(after) if after and after.isdigit() else None)
-        return Response(
-            {
-                "id": model.pk,
-                "training_status": model.training_status,
-                "training_progress": model.training_progress,
-                "lines": TrainingLogLineOutput(lines, many=True).data,
-            }
-        )
 
 
 def _valid(serializer_class, data) -> dict:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from panel.models import Organisation
+from accounts.models import Organisation
 
 
 class Domain(models.TextChoices):

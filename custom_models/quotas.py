@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.models import Organisation, Plan
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, QuotaClaim
-from panel.models import Organisation, Plan
 
 
 def billing_period(when: datetime.datetime | None = None) -> datetime.date:

@@ -2,9 +2,9 @@
 
 from django.db.models import QuerySet
 
+from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Language
-from panel.models import Organisation
 
 
 def language_list_trainable(*, organisation: Organisation) -> QuerySet[Language]:

@@ -99,11 +99,3 @@ def _iso_datetime(value) -> str:
     """DRF's ISO 8601 output: UTC written as Z."""
     text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-class TrainingLogLineOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    time = serializers.DateTimeField(source="created_at")
-    stage = serializers.CharField()
-    level = serializers.CharField()
-    message = serializers.CharField()

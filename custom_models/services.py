@@ -5,11 +5,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import Membership, Organisation
+from accounts.selectors import acting_user
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Domain, Language, LanguagePublication, TrainingStatus
-from datasets.services import dataset_files_mark_deleted
-from panel.models import Membership, Organisation
-from panel.selectors import acting_user
 
 NAME_MIN_LENGTH = 2
 
@@ -141,20 +140,18 @@ def custom_model_update(
 
 
 def custom_model_delete(*, model: CustomModel, by: Membership) -> None:
-    """Soft delete: the model and its dataset files vanish from every list at once; no restore."""
+    """Soft delete: the model and its dataset files (DatasetFileQuerySet.alive) vanish from every
+    list at once; no restore. A training in progress is stopped by its supervisor."""
     if not by.can_delete_models:
         raise ApplicationError(
             "Only admins and sysops can delete custom models.", error_code="PERMISSION_DENIED", status=403
         )
-    now = timezone.now()
-    with transaction.atomic():
-        model.deleted_at = now
-        model.enabled = False
-        if model.training_status in {TrainingStatus.PROVISIONING, TrainingStatus.RUNNING}:
-            model.training_status = TrainingStatus.FAILED
-            model.status_message = "The model was deleted while training."
-        model.save(update_fields=["deleted_at", "enabled", "training_status", "status_message", "updated_at"])
-        dataset_files_mark_deleted(model=model)
+    model.deleted_at = timezone.now()
+    model.enabled = False
+    if model.training_status in {TrainingStatus.PROVISIONING, TrainingStatus.RUNNING}:
+        model.training_status = TrainingStatus.FAILED
+        model.status_message = "The model was deleted while training."
+    model.save(update_fields=["deleted_at", "enabled", "training_status", "status_message", "updated_at"])
 
 
 def language_publish(

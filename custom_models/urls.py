@@ -9,7 +9,4 @@ urlpatterns = [
     re_path(
         r"^custom_models/(?P<id>[0-9]+)/?$", api.CustomModelDetailApi.as_view(), name="custom-model-detail"
     ),
-    re_path(
-        r"^custom_models/(?P<id>[0-9]+)/log/?$", api.CustomModelLogApi.as_view(), name="custom-model-log"
-    ),
 ]

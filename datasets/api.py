@@ -1,7 +1,6 @@
 """Dataset endpoints of API v3: the data API, validation, downloads and the tus server."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import redirect
@@ -12,7 +11,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import throttle_check
 from config.errors import ApplicationError
 from custom_models.api import CustomModelsView
 from datasets import downloads, selectors, services, uploads
@@ -192,25 +190,6 @@ def _offset_headers(response: Response, upload: TusUpload) -> Response:
     return response
 
 
-BATCH_SIZE = 100  # the panel's largest batch: one batch of files counts as one upload
-
-
-def count_upload(request, metadata: dict[str, str]) -> None:
-    """Count a tus upload once against the data upload limit, at creation, not per chunk.
-
-    Files created with the same `batch` metadata (the panel sends one id per
-    batch) count once per 100 files, so a full panel batch is one upload.
-    """
-    batch = metadata.get("batch", "")[:64]
-    if batch:
-        key = f"upload-batch:{request.user.pk}:{batch}"
-        seen = cache.get_or_set(key, 0, timeout=3600)
-        cache.incr(key)
-        if seen % BATCH_SIZE:
-            return
-    throttle_check(request, "data_upload")
-
-
 class TusCollectionApi(TusView):
     # A bad header or split; no Tus-Resumable; too large; the data-upload limit (counted per upload).
     error_responses = {"POST": (400, 412, 413, 429)}
@@ -231,9 +210,8 @@ class TusCollectionApi(TusView):
         if not length.isdigit():
             raise ApplicationError("Upload-Length is required.", error_code="invalid_length", status=400)
         metadata = parse_upload_metadata(request.headers.get("Upload-Metadata", ""))
-        count_upload(request, metadata)
         upload = uploads.tus_upload_create(
-            model=model, length=int(length), metadata=metadata, by=request.user
+            model=model, length=int(length), metadata=metadata, by=request.user, api_key=request.auth
         )
         response = Response(status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{upload.pk}")

@@ -23,7 +23,9 @@ class Split(models.TextChoices):
 
 class DatasetFileQuerySet(models.QuerySet):
     def alive(self) -> "DatasetFileQuerySet":
-        return self.filter(deleted_at__isnull=True)
+        """Files neither deleted nor of a deleted model: a model's files vanish with it (soft
+        delete, no restore) without custom_models, a lower layer, having to know of them."""
+        return self.filter(deleted_at__isnull=True, custom_model__deleted_at__isnull=True)
 
 
 class DatasetFile(models.Model):

@@ -13,12 +13,12 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.selectors import acting_user
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, TrainingStatus
 from datasets import media
 from datasets.models import DatasetFile, Kind, Split
 from datasets.transcripts import ManifestRow, TranscriptError, parse_transcript
-from panel.selectors import acting_user
 
 DECLARED_TYPES = {"auto", "audio", "transcript"}
 TRANSCRIPT_MAX_BYTES = 50 * 1024 * 1024
@@ -295,11 +295,6 @@ def dataset_file_delete(*, dataset_file: DatasetFile) -> None:
             status=409,
         )
     _delete_stored(dataset_file)
-
-
-def dataset_files_mark_deleted(*, model: CustomModel) -> None:
-    """With a deleted model, its files vanish from every list (soft delete, no restore)."""
-    DatasetFile.objects.alive().filter(custom_model=model).update(deleted_at=timezone.now())
 
 
 def stage_upload(uploaded) -> Path:

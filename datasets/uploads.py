@@ -15,14 +15,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from accounts.models import ApiKey
+from accounts.selectors import acting_user
+from accounts.services import rate_limit_take
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from datasets.models import Split, TusUpload
 from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name
-from panel.selectors import acting_user
 
 READ_SIZE = 1024 * 1024
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
@@ -106,8 +109,11 @@ def _expiry():
     return timezone.now() + timedelta(hours=settings.TUS_UPLOAD_EXPIRY_HOURS)
 
 
-def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, str], by=None) -> TusUpload:
-    """Start an upload. Refuses what can be refused before any byte is sent."""
+def tus_upload_create(
+    *, model: CustomModel, length: int, metadata: dict[str, str], by=None, api_key: ApiKey | None = None
+) -> TusUpload:
+    """Start an upload. Refuses what can be refused before any byte is sent, then counts it
+    against the caller's data upload limit (`tus_upload_count`)."""
     if length > settings.UPLOAD_MAX_BYTES:
         raise ApplicationError(
             f"The file is larger than the {settings.UPLOAD_MAX_BYTES / 1024**3:g} GB limit.",
@@ -124,6 +130,8 @@ def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, st
         raise ApplicationError(
             f"Unknown split {split!r}: use train or test.", error_code="invalid_split", status=400
         )
+    if by is not None:
+        tus_upload_count(by=by, api_key=api_key, batch=metadata.get("batch", ""))
     upload = TusUpload.objects.create(
         custom_model=model,
         uploaded_by=acting_user(by),
@@ -138,6 +146,25 @@ def tus_upload_create(*, model: CustomModel, length: int, metadata: dict[str, st
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
     return upload
+
+
+BATCH_SIZE = 100  # the panel's largest batch: one batch of files counts as one upload
+
+
+def tus_upload_count(*, by, api_key: ApiKey | None = None, batch: str = "") -> None:
+    """Count a tus upload once against the data upload limit, at creation, not per chunk.
+
+    Files created with the same `batch` metadata (the panel sends one id per batch) count
+    once per 100 files, so a full panel batch is one upload, as one PUT /data of many files is.
+    """
+    batch = batch[:64]
+    if batch:
+        key = f"upload-batch:{by.pk}:{batch}"
+        seen = cache.get_or_set(key, 0, timeout=3600)
+        cache.incr(key)
+        if seen % BATCH_SIZE:
+            return
+    rate_limit_take(scope="data_upload", user=by, api_key=api_key)
 
 
 def _check_open(upload: TusUpload) -> None:

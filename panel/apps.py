@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class PanelConfig(AppConfig):
     name = "panel"
-    verbose_name = "Accounts and panel"
+    verbose_name = "Panel"

@@ -1,4 +1,4 @@
-from panel.selectors import membership_for_user
+from accounts.selectors import membership_for_user
 
 
 def membership(request) -> dict:

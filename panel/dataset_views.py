@@ -9,10 +9,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import Membership
 from config.errors import ApplicationError
 from datasets import downloads, selectors, services
 from datasets.models import DatasetFile
-from panel.models import Membership
 from panel.views import _custom_models_page, _is_htmx, _model_or_404, _toast, _with_events
 
 ROWS = "panel/_datasets.html#rows"

@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from panel.selectors import membership_for_user
+from accounts.selectors import membership_for_user
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -15,10 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import Throttled
-from rest_framework.request import Request
 
-from config.api import throttle_check
+from accounts.models import Membership
 from config.errors import ApplicationError
 from custom_models import selectors, services
 from custom_models.models import CustomModel, TrainingStatus
@@ -29,7 +27,6 @@ from panel.htmx import is_htmx as _is_htmx
 from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
-from panel.models import Membership
 from training.services import custom_model_enable, training_run_cancel, training_run_start
 
 LIST = "panel/custom_models.html"
@@ -165,15 +162,6 @@ def custom_model_delete(request, membership, id: int):
     return _with_events(HttpResponse(status=204), toast=_toast(message), customModelsChanged={})
 
 
-def _api_request(request: HttpRequest) -> Request:
-    """The panel's request as DRF sees one, for `config.api.throttle_check`: the session's
-    user, no API key, so panel and API sessions of one user share the training budget."""
-    api_request = Request(request)
-    api_request.user = request.user
-    api_request.auth = None
-    return api_request
-
-
 @require_POST
 @_custom_models_page
 def custom_model_train(request, membership, id: int):
@@ -189,7 +177,6 @@ def custom_model_train(request, membership, id: int):
             model=model,
             by=request.user,
             skip_unmatched=skip_unmatched,
-            throttle=lambda: throttle_check(_api_request(request), "training_start"),
         )
     except ApplicationError as exc:
         if exc.error_code == "unmatched_audio" and _is_htmx(request):
@@ -203,9 +190,6 @@ def custom_model_train(request, membership, id: int):
             return response
         message = exc.message or "Validation failed"
         return _train_refused(request, model, message, exc.status)
-    except Throttled as exc:
-        wait = f"{max(1, int(exc.wait))} seconds" if exc.wait else "a while"
-        return _train_refused(request, model, f"Rate limit exceeded. Try again in {wait}.", 429)
     message = "Training started successfully"
     if not _is_htmx(request):
         messages.success(request, message)

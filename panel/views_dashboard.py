@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Membership
 from config.errors import ApplicationError
 from custom_models import selectors as model_selectors
 from custom_models.services import require_automatic_training
@@ -23,7 +24,6 @@ from panel.htmx import is_htmx as _is_htmx
 from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
-from panel.models import Membership
 from panel.streaming import media_response
 from panel.subtitles import words_to_segments
 from training import alignment, inference

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import Membership, Organisation, Plan
+from accounts.services import api_key_create, member_add
 from custom_models.models import BaseModel, Language
 from custom_models.services import language_publish
-from panel.models import Membership, Organisation, Plan
-from panel.services import api_key_create, member_add
 
 
 @dataclass

@@ -5,13 +5,13 @@ from pathlib import Path, PurePath
 
 from django.core.files.storage import default_storage
 
+from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from custom_models.services import require_automatic_training
 from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
-from panel.models import Organisation
 from training import engine
 from training.inference import media_accept, media_job_queue, media_job_run
 from training.models import AlignmentJob

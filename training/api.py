@@ -10,12 +10,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import throttle_check
+from accounts.selectors import membership_for_request
 from custom_models.api import CustomModelsView
 from custom_models.serializers import CustomModelOutput
 from datasets.services import stage_upload
-from panel.selectors import membership_for_request
 from training import alignment, inference, selectors, services
+from training.selectors import training_log_list
 
 
 class RunInput(serializers.Serializer):
@@ -36,8 +36,7 @@ class RunApi(CustomModelsView):
             model=model,
             by=request.user,
             skip_unmatched=data.validated_data["skip_unmatched"],
-            # Counted only once every other check has passed: a refused start costs nothing.
-            throttle=lambda: throttle_check(request, "training_start"),
+            api_key=request.auth,
         )
         model.refresh_from_db()
         return Response(CustomModelOutput(model).data, status=status.HTTP_202_ACCEPTED)
@@ -71,6 +70,43 @@ class SttInput(serializers.Serializer):
     audio_file = serializers.FileField()
     language = serializers.CharField(required=False, allow_blank=True)
     model = serializers.CharField(required=False, allow_blank=True)
+
+
+class TrainingLogLineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    time = serializers.DateTimeField(source="created_at")
+    stage = serializers.CharField()
+    level = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CustomModelLogApi(CustomModelsView):
+    throttle_scopes = {"GET": "status_check"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="Only lines after this line id.")],
+        responses=inline_serializer(
+            "TrainingLog",
+            {
+                "id": serializers.IntegerField(),
+                "training_status": serializers.IntegerField(),
+                "training_progress": serializers.IntegerField(),
+                "lines": TrainingLogLineOutput(many=True),
+            },
+        ),
+    )
+    def get(self, request, id: int):
+        model = self.get_model(id)
+        after = request.query_params.get("after")
+        lines = training_log_list(model=model, after=int(after) if after and after.isdigit() else None)
+        return Response(
+            {
+                "id": model.pk,
+                "training_status": model.training_status,
+                "training_progress": model.training_progress,
+                "lines": TrainingLogLineOutput(lines, many=True).data,
+            }
+        )
 
 
 JOB_ACCEPTED = inline_serializer(

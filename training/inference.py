@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accounts.models import Organisation
+from accounts.selectors import acting_user
 from config.errors import ApplicationError
 from datasets.services import detect_kind, display_name
 from datasets.storage import local_copy
-from panel.models import Organisation
-from panel.selectors import acting_user
 from training import engine
 from training.models import TranscriptionJob
 from training.selectors import ResolvedModel, stt_model_resolve

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.models import Organisation
 from custom_models.models import CustomModel, Language
-from panel.models import Organisation
 
 
 class TrainingRun(models.Model):

@@ -7,9 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import QuerySet
 
+from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import BaseModel, CustomModel, Domain, Language, LanguagePublication, TrainingStatus
-from panel.models import Organisation
 from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun, TranscriptionJob
 
 CUSTOM_MODEL_NAME = re.compile(r"^custom_model_(\d+)$")

@@ -20,12 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accounts.models import ApiKey, Membership
+from accounts.services import rate_limit_take
 from config.errors import ApplicationError
 from custom_models.models import BaseModel, CustomModel, Language, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_release, claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
-from panel.models import Membership
 from training.anchor import anchor_build, has_anchor_set, speaks_anchor_language
 from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun
 from training.selectors import training_run_output_dir, training_run_work_dir
@@ -46,12 +47,14 @@ def training_log_write(
 
 
 def training_run_start(
-    *, model: CustomModel, by=None, skip_unmatched: bool = False, throttle: Callable[[], None] | None = None
+    *, model: CustomModel, by=None, skip_unmatched: bool = False, api_key: ApiKey | None = None
 ) -> TrainingRun:
     """Accept a Train request: checks in the spec's order, then queue it (status 2).
 
     Order: plan feature, status, data, unmatched audio, training claim, rate limit.
-    The claim and the rate limit are taken last, so a refused request costs neither.
+    The claim and the rate limit are taken last, so a refused request costs neither. The
+    limit counts the API key the request came with, else the user (`by`); a system start
+    (no `by`) is not limited.
     """
     require_automatic_training(model.organisation)
     if not model.can_train:
@@ -92,8 +95,8 @@ def training_run_start(
         if not locked.can_train or locked.deleted_at is not None:
             raise ApplicationError("Model is not ready to run.", error_code="MODEL_NOT_READY", status=409)
         claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.TRAINING, custom_model=model)
-        if throttle is not None:
-            throttle()
+        if by is not None:
+            rate_limit_take(scope="training_start", user=by, api_key=api_key)
         run = TrainingRun.objects.create(custom_model=model, skip_unmatched=skip_unmatched, started_by=by)
         CustomModel.objects.filter(pk=model.pk).update(
             training_status=TrainingStatus.PROVISIONING,

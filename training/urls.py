@@ -3,6 +3,9 @@ from django.urls import re_path
 from training import api, api_evaluation
 
 urlpatterns = [
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/log/?$", api.CustomModelLogApi.as_view(), name="custom-model-log"
+    ),
     re_path(r"^custom_models/(?P<id>[0-9]+)/run/?$", api.RunApi.as_view(), name="custom-model-run"),
     re_path(r"^custom_models/(?P<id>[0-9]+)/cancel/?$", api.CancelApi.as_view(), name="custom-model-cancel"),
     re_path(r"^custom_models/(?P<id>[0-9]+)/enable/?$", api.EnableApi.as_view(), name="custom-model-enable"),

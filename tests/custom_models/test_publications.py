@@ -1,9 +1,9 @@
 import pytest
 
+from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import Language, LanguagePublication
 from custom_models.services import language_publish, language_unpublish
-from panel.models import Organisation
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import RateWindow
+from accounts.services import api_key_create, rate_window_hit, rate_windows_purge
 from custom_models.models import CustomModel
 from custom_models.services import custom_model_create
-from panel.models import RateWindow
-from panel.services import api_key_create, rate_window_hit, rate_windows_purge
 from tests.conftest import assert_error
 from tests.test_settings import run_django
 

@@ -4,8 +4,8 @@ from io import StringIO
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from accounts.models import Membership, Organisation
 from custom_models.models import Language
-from panel.models import Membership, Organisation
 
 KEYS = {"admin_api_key", "sysop_api_key", "member_api_key", "other_admin_api_key", "basic_admin_api_key"}
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import Organisation, Plan
+from accounts.services import api_key_create, member_add
 from custom_models.models import BaseModel, Domain, Language
 from custom_models.services import language_publish
-from panel.models import Organisation, Plan
-from panel.services import api_key_create, member_add
 from training.services import base_model_install
 
 PLANS = {

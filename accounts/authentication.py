@@ -3,7 +3,7 @@
 from axes.backends import AxesStandaloneBackend
 from rest_framework import authentication, exceptions
 
-from panel.selectors import api_key_get_by_token
+from accounts.selectors import api_key_get_by_token
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -1,6 +1,6 @@
 """Queue tasks for accounts."""
 
-from panel.services import rate_windows_purge
+from accounts.services import rate_windows_purge
 
 
 def purge_rate_windows() -> int:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from panel.models import ApiKey, Membership, Organisation, Plan
+from accounts.models import ApiKey, Membership, Organisation, Plan
 
 admin.site.register(Plan)
 

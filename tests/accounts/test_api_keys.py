@@ -1,7 +1,7 @@
 import hashlib
 
-from panel.models import ApiKey
-from panel.services import api_key_create, api_key_revoke
+from accounts.models import ApiKey
+from accounts.services import api_key_create, api_key_revoke
 from tests.conftest import assert_error
 
 

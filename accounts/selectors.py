@@ -2,9 +2,9 @@
 
 from django.utils import timezone
 
+from accounts.models import ApiKey, Membership
+from accounts.services import TOKEN_PREFIX, hash_api_token
 from config.errors import ApplicationError
-from panel.models import ApiKey, Membership
-from panel.services import TOKEN_PREFIX, hash_api_token
 
 
 def acting_user(by):

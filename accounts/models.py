@@ -1,4 +1,9 @@
-"""Organisations, their plans, members and API keys."""
+"""Organisations, their plans, members and API keys, and the throttle's rate windows.
+
+The tables keep the names they had when these models lived in the panel app
+(`panel_organisation`, …): the move to this app changed no row (migrations
+accounts 0001 and panel 0004 only move Django's record of the models).
+"""
 
 from decimal import Decimal
 
@@ -26,6 +31,9 @@ class Plan(models.Model):
     hosting_unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     hosting_budget = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
 
+    class Meta:
+        db_table = "panel_plan"
+
     def __str__(self) -> str:
         return self.name
 
@@ -38,6 +46,9 @@ class Organisation(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resellees"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "panel_organisation"
 
     def __str__(self) -> str:
         return self.name
@@ -63,6 +74,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "panel_membership"
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
         ]
@@ -90,6 +102,9 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        db_table = "panel_apikey"
+
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.membership})"
 
@@ -105,6 +120,9 @@ class RateWindow(models.Model):
     key = models.CharField(max_length=200, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "panel_ratewindow"
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
