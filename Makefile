@@ -30,8 +30,9 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $(STAMP)
 
+# Style, then the apps' layers: an app imports only the ones below it (pyproject.toml [tool.importlinter]).
 lint: setup
-	$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check . && $(VENV)/bin/lint-imports
 
 # Benchmarks write bench/results.json; QUICK=1 shrinks every workload.
 bench: setup
