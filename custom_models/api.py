@@ -7,7 +7,6 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.selectors import membership_for_request
-from config.errors import ApplicationError
 from custom_models import selectors, services
 from custom_models.serializers import (
     CustomModelCreateInput,
@@ -92,14 +91,6 @@ class CustomModelDetailApi(CustomModelsView):
     def post(self, request, id: int):
         model = self.get_model(id)
         data = _valid(CustomModelUpdateInput, request.data)
-        for field, current in (("language", model.language.code), ("base_model", model.base_model)):
-            if field in data and data.pop(field) != current:
-                raise ApplicationError(
-                    "Only the name and description can be changed; the base language is fixed.",
-                    error_code="INVALID_INPUT",
-                    status=422,
-                    details={field: ["This field cannot be changed after creation."]},
-                )
         model = services.custom_model_update(model=model, **data)
         return Response(CustomModelOutput(model).data)
 

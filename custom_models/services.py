@@ -112,10 +112,32 @@ def custom_model_create(
             raise _language_exists(key) from exc
 
 
+def _check_base_unchanged(*, model: CustomModel, language: str | None, base_model: str | None) -> None:
+    """The base language and domain are fixed at creation: sending them back unchanged is
+    harmless (clients echo the whole model), sending a different one is refused."""
+    for field, sent, current in (
+        ("language", language, model.language.code),
+        ("base_model", base_model, model.base_model),
+    ):
+        if sent is not None and sent != current:
+            raise ApplicationError(
+                "Only the name and description can be changed; the base language is fixed.",
+                error_code="INVALID_INPUT",
+                status=422,
+                details={field: ["This field cannot be changed after creation."]},
+            )
+
+
 def custom_model_update(
-    *, model: CustomModel, name: str | None = None, description: str | None = None
+    *,
+    model: CustomModel,
+    name: str | None = None,
+    description: str | None = None,
+    language: str | None = None,
+    base_model: str | None = None,
 ) -> CustomModel:
     """Rename or re-describe a model. The base language is fixed at creation."""
+    _check_base_unchanged(model=model, language=language, base_model=base_model)
     fields = ["updated_at"]
     if name is not None:
         name = _check_name(name)

@@ -1,18 +1,25 @@
-"""Transcript parsers: pure functions from file text to training segments.
+"""Transcripts: pure functions between file text and timed segments.
 
 VTT and SRT cues become segments (cues under 0.5 s dropped, cues over 30 s
 split); TXT is kept whole; JSONL is a NeMo manifest. A malformed file raises
-TranscriptError naming the line.
+TranscriptError naming the line. The other way, segments (or a transcription's
+timed words grouped into cues) are written out as VTT or SRT.
 """
 
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
 MIN_SEGMENT_SECONDS = 0.5
 MAX_SEGMENT_SECONDS = 30.0
+# Subtitle cues built from a transcription's timed words.
+MAX_CUE_SECONDS = 7.0
+MAX_CUE_WORDS = 12
+# A pause this long ends a cue, so a subtitle does not stay up across silence.
+MAX_GAP_SECONDS = 1.5
 
 
 class TranscriptError(ValueError):
@@ -224,3 +231,36 @@ def format_srt(segments: list[Segment]) -> str:
         for n, s in enumerate(segments, start=1)
     ]
     return "\n\n".join(cues) + "\n"
+
+
+def words_to_segments(
+    words: Iterable[dict],
+    *,
+    max_seconds: float = MAX_CUE_SECONDS,
+    max_words: int = MAX_CUE_WORDS,
+    max_gap: float = MAX_GAP_SECONDS,
+) -> list[Segment]:
+    """Group `[{word, start, end}]` into cues of at most `max_words` words spanning at most
+    `max_seconds` (a single longer word still gets a cue of its own). Words without timings
+    are skipped: a cue needs a time."""
+    segments: list[Segment] = []
+    cue: list[dict] = []
+    for word in words:
+        if word.get("start") is None or word.get("end") is None or not str(word.get("word", "")).strip():
+            continue
+        if cue and (
+            len(cue) >= max_words
+            or word["end"] - cue[0]["start"] > max_seconds
+            or word["start"] - cue[-1]["end"] > max_gap
+        ):
+            segments.append(_word_cue(cue))
+            cue = []
+        cue.append(word)
+    if cue:
+        segments.append(_word_cue(cue))
+    return segments
+
+
+def _word_cue(cue: list[dict]) -> Segment:
+    end = max(w["end"] for w in cue)
+    return Segment(float(cue[0]["start"]), float(end), " ".join(str(w["word"]).strip() for w in cue))

@@ -19,13 +19,11 @@ from config.errors import ApplicationError
 from custom_models import selectors as model_selectors
 from custom_models.services import require_automatic_training
 from datasets.services import stage_upload
-from datasets.transcripts import format_srt, format_vtt
 from panel.htmx import is_htmx as _is_htmx
 from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
 from panel.streaming import media_response
-from panel.subtitles import words_to_segments
 from training import alignment, inference
 from training import selectors as training_selectors
 from training.models import AlignmentJob, TranscriptionJob
@@ -35,6 +33,7 @@ TRANSCRIPTION = "panel/dashboard/transcription.html"
 ALIGNMENT = "panel/dashboard/alignment.html"
 PENDING = {TranscriptionJob.Status.QUEUED, TranscriptionJob.Status.RUNNING}
 UPLOAD_DIALOGS = {"transcribe", "force-alignment"}
+DOWNLOAD_TYPES = {"txt": "text/plain", "srt": "application/x-subrip", "vtt": "text/vtt"}
 
 
 class TranscribeForm(forms.Form):
@@ -218,19 +217,13 @@ def transcription_media(request, membership, id: int):
 @_dashboard_page
 def transcription_download(request, membership, id: int, format: str):
     job = _transcription_or_404(membership, id)
-    if format not in {"txt", "srt", "vtt"}:
+    if format not in DOWNLOAD_TYPES:
         raise Http404("Unknown format.")
-    if job.status != TranscriptionJob.Status.DONE:
-        return HttpResponse(
-            f"The transcription is {job.status}, not done.", status=409, content_type="text/plain"
-        )
-    filename = f"{PurePath(job.filename).stem}.{format}"
-    if format == "txt":
-        return _attachment(job.text + "\n", "text/plain", filename)
-    segments = words_to_segments(job.words)
-    if format == "srt":
-        return _attachment(format_srt(segments), "application/x-subrip", filename)
-    return _attachment(format_vtt(segments), "text/vtt", filename)
+    try:
+        body = inference.transcription_subtitles(job=job, format=format)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+    return _attachment(body, DOWNLOAD_TYPES[format], f"{PurePath(job.filename).stem}.{format}")
 
 
 # ---- Force alignment -------------------------------------------------------------------------

@@ -94,6 +94,16 @@ def test_base_language_cannot_change(owner, model):
     assert "language" in body["details"]
 
 
+def test_base_model_cannot_change_and_nothing_else_is_saved(owner, model):
+    response = owner.client().post(
+        f"{URL}/{model.pk}", {"name": "Cardio", "base_model": "legal"}, format="json"
+    )
+    body = assert_error(response, 422, "INVALID_INPUT")
+    assert body["details"] == {"base_model": ["This field cannot be changed after creation."]}
+    model.refresh_from_db()
+    assert (model.name, model.base_model) == ("Cardiology", "general")
+
+
 def test_sending_the_same_language_back_is_harmless(owner, model):
     response = owner.client().post(f"{URL}/{model.pk}", {"language": "en", "name": "Cardio"}, format="json")
     assert response.status_code == 200

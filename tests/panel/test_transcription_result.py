@@ -99,6 +99,7 @@ def test_downloads_wait_for_the_job(owner, login):
     job = jobs.transcription(owner, status="queued")
     response = login(owner).get(f"/transcriptions/{job.pk}/download/vtt/")
     assert response.status_code == 409
+    assert response.content == b"The transcription is queued, not done."
     assert login(owner).get(f"/transcriptions/{job.pk}/download/pdf/").status_code == 404
 
 
