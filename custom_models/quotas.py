@@ -1,4 +1,9 @@
-"""Training and hosting claims against an organisation's plan."""
+"""Training and hosting claims against an organisation's plan.
+
+Services, kept apart from services.py because billing is a concern of its own: what a plan
+allows each period and what a claim costs, read as a whole here; its callers (a training
+start, a model enabled for hosting) take and give back claims without knowing the terms.
+"""
 
 import datetime
 from decimal import Decimal

@@ -1,7 +1,9 @@
 """Short-lived links to stored files: S3 presigned URLs, or Django-signed URLs served by the app.
 
-Any file in default_storage can be linked (a dataset file, an evaluation clip): the link
-names the file in storage and the name it is downloaded under, and lasts SIGNED_URL_SECONDS.
+Services, kept apart from services.py because they are not about datasets only: any file in
+default_storage can be linked (a dataset file, training's evaluation clips); this app holds them
+as it holds storage. A link names the file in storage and the name it is downloaded under, and
+lasts SIGNED_URL_SECONDS.
 """
 
 from dataclasses import dataclass

@@ -1,8 +1,10 @@
 """Resumable uploads (tus 1.0): create, append a chunk, terminate, expire.
 
-Bytes are staged in a local file and streamed chunk by chunk, never held
-whole in memory. The finished file goes through the same ingest service as
-the data API.
+Services, kept apart from services.py because the tus protocol's state (offsets, locks, staged
+bytes, checksums, expiry) fills this module and nothing else touches it; a finished upload goes
+through services.dataset_file_ingest like a file of the data API.
+
+Bytes are staged in a local file and streamed chunk by chunk, never held whole in memory.
 """
 
 import base64

@@ -1,4 +1,8 @@
-"""Force alignment jobs: time an untimed transcript against its audio, one cue per line."""
+"""Force alignment jobs: time an untimed transcript against its audio, one cue per line.
+
+Services, kept apart from services.py (training runs) as transcription is (inference.py), whose
+job queue they share: a job uses a model, it does not train one, and shares no state with a run.
+"""
 
 import tempfile
 from pathlib import Path, PurePath

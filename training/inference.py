@@ -1,4 +1,8 @@
-"""Transcription: one service for `POST /api/v3/stt`, the panel and `manage.py transcribe`."""
+"""Transcription: one service for `POST /api/v3/stt`, the panel and `manage.py transcribe`.
+
+Services, kept apart from services.py (training runs) because a transcription job uses a model
+and shares no state with a run; alignment jobs (alignment.py) share its job queue.
+"""
 
 import uuid
 from datetime import timedelta
@@ -15,6 +19,7 @@ from accounts.selectors import acting_user
 from config.errors import ApplicationError
 from datasets.services import detect_kind, display_name
 from datasets.storage import local_copy
+from datasets.transcripts import format_srt, format_vtt, words_to_segments
 from training import engine
 from training.models import TranscriptionJob
 from training.selectors import ResolvedModel, stt_model_resolve
@@ -163,6 +168,21 @@ def transcription_job_run(*, job_id: int) -> str:
         }
 
     return media_job_run(TranscriptionJob, job_id=job_id, work=work, failure="Transcription failed")
+
+
+def transcription_subtitles(*, job: TranscriptionJob, format: str) -> str:
+    """The transcript as plain text, or its timed words grouped into SRT or VTT cues."""
+    if job.status != TranscriptionJob.Status.DONE:
+        raise ApplicationError(
+            f"The transcription is {job.status}, not done.", error_code="transcription_not_ready", status=409
+        )
+    if format == "txt":
+        return job.text + "\n"
+    if format == "srt":
+        return format_srt(words_to_segments(job.words))
+    if format == "vtt":
+        return format_vtt(words_to_segments(job.words))
+    raise ApplicationError("format must be txt, srt or vtt.", error_code="INVALID_INPUT", status=422)
 
 
 def transcription_job_as_dict(job: TranscriptionJob) -> dict:

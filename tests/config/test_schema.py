@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.conftest import assert_error
-
 JSON = "application/json"
 
 
@@ -101,9 +99,3 @@ def test_error_responses_are_declared_with_the_error_body(schema, path, method, 
     for status in statuses:
         error = resolve(schema, responses[status]["content"][JSON]["schema"])
         assert set(error["required"]) == {"error", "message", "error_code", "details"}
-
-
-@pytest.mark.parametrize("method", ["get", "post", "delete"])
-def test_unknown_api_paths_answer_the_error_body(owner, method):
-    response = getattr(owner.client(), method)("/api/v3/no_such_thing/12")
-    assert_error(response, 404, "NOT_FOUND")

@@ -1,12 +1,7 @@
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+"""The API's rate limits as callers meet them: each scope's rate (settings), counted per API key,
+answered 429 RATE_LIMITED with Retry-After."""
 
-import pytest
-from django.db import connection
-from django.utils import timezone
-
-from accounts.models import RateWindow
-from accounts.services import api_key_create, rate_window_hit, rate_windows_purge
+from accounts.services import api_key_create
 from custom_models.models import CustomModel
 from custom_models.services import custom_model_create
 from tests.conftest import assert_error
@@ -49,31 +44,6 @@ def test_other_organisations_have_their_own_budget(owner, outsider):
     for _ in range(101):
         owner.client().get(URL)
     assert outsider.client().get(URL).status_code == 200
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_on_their_own_connections_lose_no_counts():
-    # Each thread has its own connection to the SQLite file, as each gunicorn worker and thread does.
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(_hit_window, range(4)))
-    assert RateWindow.objects.get(key="throttle_status_check_key-1:1").count == 4 * 50
-
-
-def _hit_window(_: int) -> None:
-    expires = timezone.now() + timedelta(minutes=1)
-    try:
-        for _ in range(50):
-            rate_window_hit(key="throttle_status_check_key-1:1", expires_at=expires)
-    finally:
-        connection.close()
-
-
-def test_ended_windows_are_purged(db):
-    now = timezone.now()
-    rate_window_hit(key="ended", expires_at=now - timedelta(seconds=1))
-    rate_window_hit(key="current", expires_at=now + timedelta(seconds=30))
-    assert rate_windows_purge() == 1
-    assert list(RateWindow.objects.values_list("key", flat=True)) == ["current"]
 
 
 def test_head_requests_count_as_status_checks(owner):
