@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError
 
@@ -55,10 +56,6 @@ def _first_message(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    # Imported here: rest_framework.views reads DEFAULT_THROTTLE_CLASSES (this module) when
-    # it is first imported, so importing it at the top would be circular.
-    from rest_framework.views import set_rollback
-
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(
