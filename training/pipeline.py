@@ -15,7 +15,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 
-from config.errors import ApplicationError
 from custom_models.models import CustomModel
 from datasets.selectors import dataset_pairs
 from training import evaluation, metrics
@@ -24,8 +23,7 @@ from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
 from training.selectors import base_model_dir, training_run_output_dir, training_run_work_dir
 from training.services import (
-    INSUFFICIENT_DATA,
-    TRAINING_FAILED,
+    Failure,
     training_evaluation_save,
     training_heartbeat,
     training_log_write,
@@ -87,20 +85,26 @@ def run(run_id: int) -> bool:
             _train(run_, reporter, work_dir, out_dir)
             return True
         except RunRefused as refusal:
-            training_run_fail(run=run_, reason=refusal.message, error_code=refusal.error_code)
+            training_run_fail(run=run_, cause=refusal.cause, **refusal.words)
             shutil.rmtree(out_dir, ignore_errors=True)
             return False
         except Exception as exc:
-            reason = f"{reporter.stage}: {exc}" if not reporter.stopped else "Training was stopped."
-            training_run_fail(run=run_, reason=reason)
+            if reporter.stopped:
+                training_run_fail(run=run_, cause=Failure.STOPPED)
+            else:
+                training_run_fail(run=run_, cause=Failure.CRASHED, stage=reporter.stage, error=exc)
             shutil.rmtree(out_dir, ignore_errors=True)
             raise
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
-class RunRefused(ApplicationError):
-    """The run cannot give a usable model: it ends Failed with this message and error code."""
+class RunRefused(Exception):
+    """The run cannot give a usable model: it ends Failed for this cause, in these words."""
+
+    def __init__(self, cause: Failure, **words) -> None:
+        super().__init__(cause.message(**words))
+        self.cause, self.words = cause, words
 
 
 def _require_enough_speech(data: PreparedData) -> None:
@@ -113,11 +117,11 @@ def _require_enough_speech(data: PreparedData) -> None:
     found = PreparedData.seconds(data.train) + PreparedData.seconds(data.test)
     if found < minimum or not data.train or not data.test:
         raise RunRefused(
-            f"Only {found / 60:.1f} minutes of usable speech were found in the matched audio and "
-            f"transcripts ({len(data.train)} training and {len(data.test)} test segments); at least "
-            f"{minimum / 60:.1f} minutes are needed. Check that the transcripts match the audio, "
-            f"or add more.",
-            error_code=INSUFFICIENT_DATA,
+            Failure.TOO_LITTLE_SPEECH,
+            found=found / 60,
+            train=len(data.train),
+            test=len(data.test),
+            needed=minimum / 60,
         )
 
 
@@ -125,10 +129,7 @@ def _require_better_than_chance(scores: dict) -> None:
     """A model that gets no test word right is not a model: it never serves a request."""
     if scores["word_error_rate"] >= 100:
         raise RunRefused(
-            f"The trained model is not usable: its word error rate on the test split is "
-            f"{scores['word_error_rate']:.1f}% (the base model's {scores['base_word_error_rate']:.1f}%), "
-            f"so it was not enabled. Check that the transcripts match the audio.",
-            error_code=TRAINING_FAILED,
+            Failure.NOT_USABLE, wer=scores["word_error_rate"], base_wer=scores["base_word_error_rate"]
         )
 
 

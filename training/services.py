@@ -10,6 +10,7 @@ import socket
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 
 import soundfile as sf
@@ -36,6 +37,48 @@ logger = logging.getLogger(__name__)
 # The spec's codes for a refused or failed training: too little usable data, or anything else.
 INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
 TRAINING_FAILED = "TRAINING_FAILED"
+LIVE_RUN = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
+LIVE_MODEL = (TrainingStatus.PROVISIONING, TrainingStatus.RUNNING)
+
+
+class Failure(Enum):
+    """Every way a run can fail: the failure code the model shows and the words the user reads.
+
+    training_run_fail is the only writer of these; the `{}` words come from its caller. (Deleting a
+    model in training writes MODEL_DELETED's words on the model itself: custom_models cannot import
+    training; its supervisor then fails the run with them.)"""
+
+    # Before or around the training child (training_run_claim, the supervisor, the sweeper).
+    MODEL_CHANGED = (TRAINING_FAILED, "The model was deleted or changed.")  # before a worker took it
+    MODEL_DELETED = (TRAINING_FAILED, "The model was deleted while training.")
+    NOT_PICKED_UP = (TRAINING_FAILED, "No worker picked up the training in time.")
+    NOT_RESPONDING = (TRAINING_FAILED, "The training process stopped responding (worker or process killed).")
+    TIMED_OUT = (TRAINING_FAILED, "Training took longer than the {limit}-minute limit.")
+    EXITED = (TRAINING_FAILED, "The training process exited with code {code}: {last_line}")
+    EXITED_SILENTLY = (TRAINING_FAILED, "The training process exited with code {code}.")
+    INTERRUPTED = (TRAINING_FAILED, "Training was interrupted.")  # its run row was lost
+    CANCELLED = ("CANCELLED", "Cancelled by {user}.")
+    # Inside the child (training.pipeline).
+    STOPPED = (TRAINING_FAILED, "Training was stopped.")  # its heartbeat said stop
+    CRASHED = (TRAINING_FAILED, "{stage}: {error}")
+    TOO_LITTLE_SPEECH = (
+        INSUFFICIENT_DATA,
+        "Only {found:.1f} minutes of usable speech were found in the matched audio and transcripts "
+        "({train} training and {test} test segments); at least {needed:.1f} minutes are needed. "
+        "Check that the transcripts match the audio, or add more.",
+    )
+    NOT_USABLE = (
+        TRAINING_FAILED,
+        "The trained model is not usable: its word error rate on the test split is {wer:.1f}% (the base "
+        "model's {base_wer:.1f}%), so it was not enabled. Check that the transcripts match the audio.",
+    )
+
+    def __init__(self, code: str, template: str) -> None:
+        self.code, self.template = code, template
+
+    def message(self, **words) -> str:
+        # The time limit is the setting's, whoever noticed it was passed.
+        return self.template.format(limit=settings.TRAINING_TIMEOUT // 60, **words)
 
 
 def training_log_write(
@@ -138,9 +181,7 @@ def training_run_claim(*, run_id: int) -> TrainingRun | None:
             pk=run.custom_model_id, training_status=TrainingStatus.PROVISIONING, deleted_at__isnull=True
         ).update(training_status=TrainingStatus.RUNNING, training_progress=0, updated_at=now)
         if not moved:
-            TrainingRun.objects.filter(pk=run_id).update(
-                status=TrainingRun.Status.FAILED, finished_at=now, error="The model was deleted or changed."
-            )
+            training_run_fail(run=run, cause=Failure.MODEL_CHANGED)
             return None
     training_log_write(
         model=run.custom_model, run=run, stage="start", message=f"Worker {run.hostname} started"
@@ -228,27 +269,53 @@ def training_evaluation_save(*, run: TrainingRun, utterances: list[dict]) -> Non
     EvaluationUtterance.objects.bulk_create(rows)
 
 
-def training_run_fail(*, run: TrainingRun, reason: str, error_code: str = TRAINING_FAILED) -> None:
-    """Failed, with the reason in the log and the status message, and the spec's error code
-    (INSUFFICIENT_DATA when the prepared data was too little, else TRAINING_FAILED) on the
-    model. The training claim is kept."""
+def training_run_fail(
+    *, cause: Failure, run: TrainingRun | None = None, model: CustomModel | None = None, **words
+) -> bool:
+    """Fail a live run and its model in the words of `cause` (its `{}` filled from `words`), with
+    one error line in the log. Returns False, changing nothing, when the run has already ended.
+
+    `model` without a run is a model left in 2 or 3 whose run row was lost; it fails only while no
+    live run has it. A cancel's words replace those of a run that failed on its own first (its
+    child saw the stop before its supervisor did); a run that succeeded stays a success. The
+    training claim is kept: whether to give it back is the caller's to say."""
+    message = cause.message(**words)
     now = timezone.now()
     with transaction.atomic():
-        updated = TrainingRun.objects.filter(
-            pk=run.pk, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
-        ).update(status=TrainingRun.Status.FAILED, finished_at=now, error=reason, error_code=error_code)
-        if not updated:
-            return
-        CustomModel.objects.filter(
-            pk=run.custom_model_id, training_status__in=[TrainingStatus.PROVISIONING, TrainingStatus.RUNNING]
-        ).update(
+        if run is None:
+            models = CustomModel.objects.filter(pk=model.pk, training_status__in=LIVE_MODEL).exclude(
+                training_runs__status__in=LIVE_RUN
+            )
+        else:
+            model = run.custom_model
+            models = CustomModel.objects.filter(pk=model.pk, training_status__in=LIVE_MODEL)
+            runs = TrainingRun.objects.filter(pk=run.pk)
+            ended = runs.filter(status__in=LIVE_RUN).update(
+                status=TrainingRun.Status.FAILED, finished_at=now, error=message, error_code=cause.code
+            )
+            if not ended and cause is Failure.CANCELLED:
+                ended = (
+                    runs.filter(status=TrainingRun.Status.FAILED)
+                    .exclude(error_code=cause.code)
+                    .update(error=message, error_code=cause.code)
+                )
+                # Its model is Failed already: its words change too, unless a later run has it since.
+                models = CustomModel.objects.filter(
+                    pk=model.pk, training_status=TrainingStatus.FAILED
+                ).exclude(training_runs__pk__gt=run.pk)
+            if not ended:
+                return False
+        changed = models.update(
             training_status=TrainingStatus.FAILED,
-            status_message=reason,
-            failure_code=error_code,
+            status_message=message,
+            failure_code=cause.code,
             enabled=False,
             updated_at=now,
         )
-    training_log_write(model=run.custom_model, run=run, stage="failed", level="error", message=reason)
+        if run is None and not changed:
+            return False
+        training_log_write(model=model, run=run, stage="failed", level="error", message=message)
+    return True
 
 
 def training_runs_sweep() -> list[int]:
@@ -267,27 +334,22 @@ def training_runs_sweep() -> list[int]:
         status=TrainingRun.Status.QUEUED,
         created_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT),
     )
-    reasons = [
-        (silent, "The training process stopped responding (worker or process killed)."),
-        (overdue, f"Training took longer than the {settings.TRAINING_TIMEOUT // 60}-minute limit."),
-        (stale_queue, "No worker picked up the training in time."),
-    ]
-    for runs, reason in reasons:
+    for runs, cause in [
+        (silent, Failure.NOT_RESPONDING),
+        (overdue, Failure.TIMED_OUT),
+        (stale_queue, Failure.NOT_PICKED_UP),
+    ]:
         for run in runs.select_related("custom_model"):
             training_process_stop(run=run)
-            training_run_fail(run=run, reason=reason)
-            swept.append(run.pk)
+            if training_run_fail(run=run, cause=cause):
+                swept.append(run.pk)
     # A model left in 2 or 3 with no live run (e.g. its run row was lost) is failed too.
     orphans = CustomModel.objects.filter(
-        training_status__in=[TrainingStatus.PROVISIONING, TrainingStatus.RUNNING],
+        training_status__in=LIVE_MODEL,
         updated_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
-    ).exclude(training_runs__status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING])
-    orphans.update(
-        training_status=TrainingStatus.FAILED,
-        status_message="Training was interrupted.",
-        failure_code=TRAINING_FAILED,
-        updated_at=now,
-    )
+    ).exclude(training_runs__status__in=LIVE_RUN)
+    for orphan in orphans:
+        training_run_fail(model=orphan, cause=Failure.INTERRUPTED)
     return swept
 
 
@@ -381,9 +443,6 @@ def base_model_install(
 
 # Cancel and enable anyway.
 
-CANCELLED = "CANCELLED"
-LIVE_RUN = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
-
 
 def training_run_cancel(*, model: CustomModel, by) -> CustomModel:
     """Cancel a queued or running training (status 2 or 3); anyone who may start one may cancel it.
@@ -394,17 +453,14 @@ def training_run_cancel(*, model: CustomModel, by) -> CustomModel:
     means the process is gone. Its training claim is kept: the compute was spent.
     """
     require_automatic_training(model.organisation)
-    reason = f"Cancelled by {by.get_username()}."
+    who = by.get_username()
     with transaction.atomic():
         # The run first, then the model, in the order training_run_claim locks them: a worker
         # claiming the run right now is either before this (the run is running) or after it
         # (the run is no longer queued, so it is not claimed).
         run = TrainingRun.objects.select_for_update().filter(custom_model=model, status__in=LIVE_RUN).first()
         locked = CustomModel.objects.select_for_update().get(pk=model.pk)
-        if locked.deleted_at is not None or locked.training_status not in {
-            TrainingStatus.PROVISIONING,
-            TrainingStatus.RUNNING,
-        }:
+        if locked.deleted_at is not None or locked.training_status not in LIVE_MODEL:
             raise ApplicationError(
                 f"Only a queued or running training can be cancelled (it is {locked.training_status_label}).",
                 error_code="MODEL_NOT_READY",
@@ -412,48 +468,26 @@ def training_run_cancel(*, model: CustomModel, by) -> CustomModel:
                 details={"training_status": locked.training_status},
             )
         if run is None:  # the run was lost: nothing to stop, the sweeper would fail it later
-            CustomModel.objects.filter(pk=model.pk).update(
-                training_status=TrainingStatus.FAILED,
-                status_message=reason,
-                failure_code=CANCELLED,
-                enabled=False,
-                updated_at=timezone.now(),
-            )
-            training_log_write(model=model, stage="failed", level="error", message=reason)
+            training_run_fail(model=locked, cause=Failure.CANCELLED, user=who)
         elif run.status == TrainingRun.Status.QUEUED:
             TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
-            training_run_fail(run=run, reason=reason, error_code=CANCELLED)
+            training_run_fail(run=run, cause=Failure.CANCELLED, user=who)
             claim_release(custom_model=model, kind=QuotaClaim.Kind.TRAINING)
         elif run.cancel_requested_by_id is None:  # asked twice, it is recorded once
             TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
             training_log_write(
-                model=model, run=run, stage="cancel", message=f"{reason[:-1]}: stopping the training."
+                model=model, run=run, stage="cancel", message=f"Cancelled by {who}: stopping the training."
             )
     model.refresh_from_db()
     return model
 
 
 def training_run_cancel_finish(*, run: TrainingRun) -> None:
-    """Record a cancelled run's end once its child is gone: Failed, "Cancelled by <user>.", CANCELLED.
-
-    The child may have seen the cancel first (its heartbeat says stop) and failed the run in its
-    own words; the cancel's replace them. A run that succeeded before the cancel reached it stays
-    a success."""
+    """Record a cancelled run's end once its child is gone: Failed, "Cancelled by <user>.", CANCELLED,
+    even if the child failed it in its own words first (training_run_fail says when not)."""
     run = TrainingRun.objects.select_related("custom_model", "cancel_requested_by").get(pk=run.pk)
     who = run.cancel_requested_by.get_username() if run.cancel_requested_by else "a user"
-    reason = f"Cancelled by {who}."
-    if run.status in LIVE_RUN:
-        training_run_fail(run=run, reason=reason, error_code=CANCELLED)
-        return
-    if run.status != TrainingRun.Status.FAILED or run.error_code == CANCELLED:
-        return
-    with transaction.atomic():
-        TrainingRun.objects.filter(pk=run.pk).update(error=reason, error_code=CANCELLED)
-        if not TrainingRun.objects.filter(custom_model_id=run.custom_model_id, pk__gt=run.pk).exists():
-            CustomModel.objects.filter(pk=run.custom_model_id, training_status=TrainingStatus.FAILED).update(
-                status_message=reason, failure_code=CANCELLED, updated_at=timezone.now()
-            )
-    training_log_write(model=run.custom_model, run=run, stage="failed", level="error", message=reason)
+    training_run_fail(run=run, cause=Failure.CANCELLED, user=who)
 
 
 def custom_model_enable(*, model: CustomModel, by: Membership) -> CustomModel:

@@ -51,33 +51,37 @@ def run_training(run_id: int) -> str:
     )
     reader.start()
     deadline = time.monotonic() + settings.TRAINING_TIMEOUT
-    reason = ""
+    stopped_for: services.Failure | None = None
     while child.poll() is None:
         time.sleep(POLL_SECONDS)
         close_old_connections()
         if CustomModel.objects.filter(pk=run.custom_model_id, deleted_at__isnull=False).exists():
-            reason = "The model was deleted while training."
+            stopped_for = services.Failure.MODEL_DELETED
         elif time.monotonic() > deadline:
-            reason = f"Training took longer than the {settings.TRAINING_TIMEOUT // 60}-minute limit."
+            stopped_for = services.Failure.TIMED_OUT
         cancelled = TrainingRun.objects.filter(pk=run.pk, cancel_requested_by__isnull=False).exists()
-        if reason or cancelled:
+        if stopped_for is not None or cancelled:
             services.training_process_stop(run=run)
             child.wait()
             break
     reader.join(timeout=5)
     run.refresh_from_db()
-    if run.cancel_requested_by_id is not None and not reason:
+    if run.cancel_requested_by_id is not None and stopped_for is None:
         # Whoever saw the cancel first, this poll or the child's heartbeat, it ends in its words;
         # a child that stopped by itself may leave workers of its group behind, which go too.
         services.training_process_stop(run=run)
         services.training_run_cancel_finish(run=run)
         run.refresh_from_db()
-    elif run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}:
+    elif run.status in services.LIVE_RUN:
         last = next((line for line in reversed(tail) if line.strip()), "")
-        reason = reason or f"The training process exited with code {child.returncode}" + (
-            f": {last}" if last else "."
-        )
-        services.training_run_fail(run=run, reason=reason)
+        if stopped_for is not None:
+            services.training_run_fail(run=run, cause=stopped_for)
+        elif last:
+            services.training_run_fail(
+                run=run, cause=services.Failure.EXITED, code=child.returncode, last_line=last
+            )
+        else:
+            services.training_run_fail(run=run, cause=services.Failure.EXITED_SILENTLY, code=child.returncode)
         run.refresh_from_db()
     services.training_run_scratch_remove(run=run)
     return run.status

@@ -15,6 +15,7 @@ from tests.datasets.factories import add_pairs
 from tests.training.test_lifecycle import ROOT, cluster_env, upload_pairs, wait_for
 from training.models import TrainingRun
 from training.services import (
+    Failure,
     training_heartbeat,
     training_run_cancel_finish,
     training_run_fail,
@@ -93,13 +94,25 @@ def test_a_running_run_is_left_to_its_supervisor_and_its_heartbeat_says_stop(own
 
 def test_the_cancel_words_replace_the_childs_when_the_child_saw_it_first(owner, running):
     cancel(owner, running.custom_model)
-    training_run_fail(run=running, reason="Training was stopped.")  # the child, told to stop
+    training_run_fail(run=running, cause=Failure.STOPPED)  # the child, told to stop
     training_run_cancel_finish(run=running)
     running.refresh_from_db()
     model = running.custom_model
     model.refresh_from_db()
     assert (running.error, running.error_code) == ("Cancelled by alice.", "CANCELLED")
     assert (model.status_message, model.failure_code) == ("Cancelled by alice.", "CANCELLED")
+
+
+def test_a_late_cancel_leaves_the_words_of_a_later_run_on_the_model(owner, running):
+    cancel(owner, running.custom_model)
+    training_run_fail(run=running, cause=Failure.STOPPED)
+    later = TrainingRun.objects.create(custom_model=running.custom_model, status=TrainingRun.Status.FAILED)
+    CustomModel.objects.filter(pk=running.custom_model_id).update(status_message="Its own words.")
+    training_run_cancel_finish(run=running)
+    running.refresh_from_db()
+    assert (running.error, running.error_code) == ("Cancelled by alice.", "CANCELLED")  # the run's own record
+    assert CustomModel.objects.get().status_message == "Its own words."
+    assert later.pk > running.pk
 
 
 def test_a_run_that_succeeded_before_the_cancel_reached_it_stays_a_success(owner, running):
@@ -130,6 +143,15 @@ def test_a_model_stuck_in_2_with_no_run_is_failed_at_once(owner):
     assert response.status_code == 202, response.content
     assert response.json()["training_status"] == TrainingStatus.FAILED
     assert response.json()["status_message"] == "Cancelled by alice."
+    model.refresh_from_db()
+    assert model.failure_code == "CANCELLED" and not model.enabled
+    line = model.log_lines.get()
+    assert (line.run, line.stage, line.level, line.message) == (
+        None,
+        "failed",
+        "error",
+        "Cancelled by alice.",
+    )
 
 
 def test_outsider_gets_not_found(outsider, queued):
