@@ -7,13 +7,14 @@ evaluate the custom model 90-99. A heartbeat thread writes progress every few se
 """
 
 import hashlib
+import logging
 import shutil
 import threading
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from custom_models.models import CustomModel
 from datasets.selectors import dataset_pairs
@@ -31,6 +32,7 @@ from training.services import (
     training_run_succeed,
 )
 
+logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
 VALID_SHARE = 0.1
 # The share of DATASET_MIN_MINUTES the prepared segments must hold (see _require_enough_speech).
@@ -62,6 +64,10 @@ class Reporter:
             try:
                 if not training_heartbeat(run=self.run, progress=round(self.progress)):
                     self.stopped = True
+            except DatabaseError as exc:
+                # A database busy past its timeout: the next beat tries again. Were this thread to
+                # end here, the sweeper would fail a healthy run as "stopped responding".
+                logger.warning("Heartbeat of run %s not recorded: %s", self.run.pk, exc)
             finally:
                 close_old_connections()
 
