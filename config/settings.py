@@ -141,7 +141,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    # Shared by every web worker process (throttles count in a table of their own: panel.RateWindow).
+    # Shared by every web worker process (rate limits count in a table of their own: accounts.RateWindow).
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
     }

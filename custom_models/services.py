@@ -163,7 +163,8 @@ def custom_model_update(
 
 def custom_model_delete(*, model: CustomModel, by: Membership) -> None:
     """Soft delete: the model and its dataset files (DatasetFileQuerySet.alive) vanish from every
-    list at once; no restore. A training in progress is stopped by its supervisor."""
+    list at once; no restore. A running training is stopped by its supervisor; a queued one fails
+    when a worker claims it, or when the sweeper finds it waited too long."""
     if not by.can_delete_models:
         raise ApplicationError(
             "Only admins and sysops can delete custom models.", error_code="PERMISSION_DENIED", status=403
