@@ -18,10 +18,11 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import soundfile as sf
-from whisper_normalizer.english import EnglishTextNormalizer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from training.engine.text import normalise  # noqa: E402  (after the path is set)
 
 TARGET_NATURAL_WER = 12.0
 
@@ -52,7 +53,6 @@ def cardiology_clips(folder: Path, recordings: int) -> list[dict]:
 
 def scores(clips: list[dict], hypotheses: list[str]) -> dict:
     """WER in percent per voice and overall, with Whisper's English normaliser on both sides."""
-    normalise = EnglishTextNormalizer()
     pairs: dict[str, tuple[list[str], list[str]]] = {}
     for clip, hypothesis in zip(clips, hypotheses, strict=True):
         for key in (clip["voice"], "all"):
@@ -63,7 +63,6 @@ def scores(clips: list[dict], hypotheses: list[str]) -> dict:
 
 
 def errors(clips: list[dict], hypotheses: list[str], limit: int = 8) -> list[dict]:
-    normalise = EnglishTextNormalizer()
     wrong = [
         {"voice": c["voice"], "ref": normalise(c["text"]), "hyp": normalise(h)}
         for c, h in zip(clips, hypotheses, strict=True)

@@ -6,26 +6,15 @@ against "color" or "25" against "twenty-five", and a model that writes no
 punctuation (a CTC base) is scored on the same footing as one that does.
 """
 
-from functools import cache
-
 import jiwer
+
+from training.engine.text import normalise
 
 NORMALISER = (
     "Whisper's English text normaliser (whisper-normalizer EnglishTextNormalizer): lower-case, "
     "punctuation and fillers removed, numbers written as digits, British spellings made American, "
     "contractions and titles expanded"
 )
-
-
-@cache
-def _english():
-    from whisper_normalizer.english import EnglishTextNormalizer
-
-    return EnglishTextNormalizer()
-
-
-def normalise(text: str) -> str:
-    return " ".join(_english()(text).split())
 
 
 def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:

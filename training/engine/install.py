@@ -265,11 +265,9 @@ def _copy_huggingface(folder: Path, out: Path) -> None:
 
 def check_copies_agree(model_dir: Path) -> dict:
     """Transcribe the check clip with both copies; refuse the model when they disagree."""
-    from whisper_normalizer.english import EnglishTextNormalizer
-
+    from .text import normalise
     from .whisper import serving, training
 
-    normalise = EnglishTextNormalizer()
     # The same decoders the parity check of a fine-tuned model compares.
     pytorch_text = training.transcribe_clips(model_dir, [str(CHECK_CLIP)])[0]
     served_text = serving.recognise(model_dir, [str(CHECK_CLIP)])[0]

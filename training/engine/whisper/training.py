@@ -261,13 +261,10 @@ def _max_new_tokens(windows: list[Window]) -> int:
 def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
     """WER in percent after Whisper's English normaliser (casing, punctuation, numbers)."""
     import jiwer
-    from whisper_normalizer.english import EnglishTextNormalizer
 
-    normalise = EnglishTextNormalizer()
-    pairs = [
-        (" ".join(normalise(r).split()), " ".join(normalise(h).split()))
-        for r, h in zip(references, hypotheses, strict=True)
-    ]
+    from ..text import normalise
+
+    pairs = [(normalise(r), normalise(h)) for r, h in zip(references, hypotheses, strict=True)]
     pairs = [(r, h) for r, h in pairs if r]
     if not pairs:
         return 0.0
