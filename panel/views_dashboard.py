@@ -276,8 +276,7 @@ def alignment_download(request, membership, id: int, format: str):
         body = alignment.alignment_subtitles(job=job, format=format)
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
-    content_type = "text/vtt" if format == "vtt" else "application/x-subrip"
-    return _attachment(body, content_type, f"{PurePath(job.filename).stem}.{format}")
+    return _attachment(body, DOWNLOAD_TYPES[format], f"{PurePath(job.filename).stem}.{format}")
 
 
 @require_POST

@@ -15,7 +15,6 @@ from custom_models.api import CustomModelsView
 from custom_models.serializers import CustomModelOutput
 from datasets.services import stage_upload
 from training import alignment, inference, selectors, services
-from training.selectors import training_log_list
 
 
 class RunInput(serializers.Serializer):
@@ -98,7 +97,9 @@ class CustomModelLogApi(CustomModelsView):
     def get(self, request, id: int):
         model = self.get_model(id)
         after = request.query_params.get("after")
-        lines = training_log_list(model=model, after=int(after) if after and after.isdigit() else None)
+        lines = selectors.training_log_list(
+            model=model, after=int(after) if after and after.isdigit() else None
+        )
         return Response(
             {
                 "id": model.pk,
