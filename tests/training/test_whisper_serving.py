@@ -125,7 +125,7 @@ def test_importing_the_family_stays_light():
 
 
 def test_word_edges_move_onto_the_speech_they_cover():
-    from training.engine.whisper.serving import _fit_to_speech
+    from training.engine.whisper.alignment import _fit_to_speech
 
     frame = 512 / 16000
     speech = np.zeros(100, dtype=bool)

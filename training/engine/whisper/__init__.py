@@ -6,9 +6,12 @@
     ctranslate2/    the serving copy (int8 weights), used by faster-whisper to transcribe and
                     by CTranslate2's Whisper.align to time a known transcript
 
-Submodules: `convert` (CTranslate2 <-> Hugging Face), `serving` (transcription,
-recognition of short clips, alignment), `training` (SpeechBrain fine-tuning, export
-and the parity check). Targets keep the casing and punctuation of the user's text.
+Submodules: `convert` (CTranslate2 <-> Hugging Face) and `hf_files` (the Hugging Face
+directory's files it writes), `serving` (loading, transcription, recognition of short
+clips), `alignment` (forced alignment of a known transcript), `training` (the fine-tune:
+`fine_tune`, and clips transcribed by the PyTorch copy) with its parts `windows` (packing,
+targets, decoding, WER), `brain` (the SpeechBrain training loop) and `export` (export and
+the parity check). Targets keep the casing and punctuation of the user's text.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ PYTORCH_DIR = "pytorch"
 CTRANSLATE2_DIR = "ctranslate2"
 
 # Alignment confidences are CTranslate2's per-token probabilities of the known text
-# (geometric mean per word); see serving.py for how they were calibrated.
-from .serving import LOW_CONFIDENCE as LOW_CONFIDENCE  # noqa: E402
-from .serving import MISMATCH_CONFIDENCE as MISMATCH_CONFIDENCE  # noqa: E402
+# (geometric mean per word); see alignment.py for how they were calibrated.
+from .alignment import LOW_CONFIDENCE as LOW_CONFIDENCE  # noqa: E402
+from .alignment import MISMATCH_CONFIDENCE as MISMATCH_CONFIDENCE  # noqa: E402
 
 
 def transcribe(model_dir: Path, media_path: Path) -> dict:
@@ -38,7 +41,7 @@ def recognise(model_dir: Path, wav_paths: list[str]) -> list[str]:
 
 
 def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list, float]:
-    from .serving import align_words
+    from .alignment import align_words
 
     return align_words(model_dir, wav_path, words)
 

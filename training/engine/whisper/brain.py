@@ -1,0 +1,252 @@
+"""Training the Whisper decoder with SpeechBrain: the Brain (learning-rate schedule, best epoch
+by validation WER), the schedule chosen from the amount of data, and the interpolation back
+towards the base's weights (see `training` for the measured recipe)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import speechbrain as sb
+import torch
+import torch.nn.functional as F
+
+from .. import StopTraining
+from ..curve import epoch_point
+from . import PYTORCH_DIR
+from .windows import (
+    IGNORE,
+    WINDOW_SECONDS,
+    Tokens,
+    Window,
+    _max_new_tokens,
+    _read_json,
+    encode,
+    greedy,
+    load_whisper,
+    pack,
+    word_error_rate,
+)
+
+BATCH_WINDOWS = 4
+MIN_STEPS = 30  # small sets get more epochs, so that training moves at all
+MAX_EPOCHS = 12
+INTERPOLATION = 0.7  # how far the shipped weights go from the base's towards the trained ones
+
+
+class WhisperBrain(sb.Brain):
+    """Decoder training on packed windows: warm-up then cosine learning rate, state of the
+    best epoch by validation WER kept (epoch 0 is the base itself)."""
+
+    def encoder_states(self, indices: list[int], stage) -> torch.Tensor:
+        h = self.hparams
+        whisper = self.modules.whisper
+        if h.train_encoder:
+            with torch.set_grad_enabled(stage == sb.Stage.TRAIN):
+                return encode(whisper, [h.windows[i].audio() for i in indices], self.device)
+        # Frozen encoder, fixed inputs: each window is encoded once, later epochs cost the decoder only.
+        missing = [i for i in indices if i not in h.cache]
+        if missing:
+            with torch.no_grad():
+                states = encode(whisper, [h.windows[i].audio() for i in missing], self.device)
+            for i, state in zip(missing, states, strict=True):
+                h.cache[i] = state.to(h.cache_dtype)
+        return torch.stack([h.cache[i] for i in indices]).float()
+
+    def compute_forward(self, batch, stage):
+        indices, inputs, _ = batch
+        states = self.encoder_states(indices, stage)
+        logits, _, _ = self.modules.whisper.forward_decoder(states, inputs.to(self.device), use_cache=False)
+        return logits, states
+
+    def compute_objectives(self, predictions, batch, stage):
+        h = self.hparams
+        logits, states = predictions
+        indices, _, labels = batch
+        loss = F.cross_entropy(logits.transpose(1, 2), labels.to(self.device), ignore_index=IGNORE)
+        if stage != sb.Stage.TRAIN:
+            windows = [h.windows[i] for i in indices]
+            self.hypotheses += greedy(self.modules.whisper, h.tokens, states, _max_new_tokens(windows))
+            self.references += [w.text for w in windows]
+        return loss
+
+    def on_fit_batch_start(self, batch, should_step):
+        h = self.hparams
+        step = getattr(self, "done_steps", 0) + 1
+        warm = min(1.0, step / h.warmup_steps)
+        frac = min(1.0, (step - 1) / h.total_steps)
+        for group in self.optimizer.param_groups:
+            group["lr"] = h.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    def on_fit_batch_end(self, batch, outputs, loss, should_step):
+        h = self.hparams
+        # Not `self.step`: SpeechBrain keeps its own per-epoch step counter under that name.
+        self.done_steps = getattr(self, "done_steps", 0) + 1
+        if not h.on_step(min(1.0, self.done_steps / h.total_steps)):
+            raise StopTraining("stopped")
+
+    def on_stage_start(self, stage, epoch=None):
+        self.hypotheses, self.references = [], []
+
+    def on_stage_end(self, stage, stage_loss, epoch=None):
+        h = self.hparams
+        if stage == sb.Stage.TRAIN:
+            self.train_loss = stage_loss
+            return
+        wer = word_error_rate(self.references, self.hypotheses)
+        eta = (time.time() - h.started) / epoch * (h.epochs - epoch)
+        h.log(
+            f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
+            f"valid WER {wer:.1f}% ETA {eta:.0f}s"
+        )
+        h.history.append(epoch_point(epoch, self.train_loss, stage_loss, wer))
+        # Ties go to the earlier epoch: the validation clips share the training voices, so a
+        # later epoch with the same score has only drifted further from the base.
+        if wer < h.best["valid_wer"]:
+            h.best = {"valid_wer": wer, "epoch": epoch, "state": _trainable_state(self.modules.whisper.model)}
+        # Nothing can beat a perfect score (ties go to the earlier epoch): the rest would be wasted.
+        self.finished = wer == 0.0
+        h.epochs_run = epoch
+
+    def validate(self, loader) -> float:
+        """Validation WER of the weights as they are now (the base before training, the blend after)."""
+        self.modules.eval()
+        self.on_stage_start(sb.Stage.VALID)
+        with torch.no_grad():
+            for batch in loader:
+                self.compute_objectives(self.compute_forward(batch, sb.Stage.VALID), batch, sb.Stage.VALID)
+        return word_error_rate(self.references, self.hypotheses)
+
+
+def _trainable_state(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
+
+
+@torch.no_grad()
+def blend(model, anchor: dict[str, torch.Tensor], interpolation: float) -> None:
+    """Move the trained weights back towards the base's (`anchor`): base + interpolation x change."""
+    for name, parameter in model.named_parameters():
+        if name in anchor:
+            parameter.lerp_(anchor[name].to(parameter.device), 1 - interpolation)
+
+
+def schedule_for(train_seconds: float) -> tuple[int, float]:
+    """Epochs and peak learning rate from the amount of data (see the module docstring)."""
+    minutes = train_seconds / 60
+    if minutes <= 30:
+        return 5, 1e-4
+    if minutes <= 120:
+        return 3, 1e-4
+    if minutes <= 600:
+        return 2, 5e-5
+    return 1, 3e-5
+
+
+def _loader(indices: list[int], windows: list[Window], tokens: Tokens, *, shuffle: bool, seed: int):
+    def collate(batch: list[int]):
+        inputs, labels = tokens.batch([windows[i].text for i in batch])
+        return batch, inputs, labels
+
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(
+        indices, batch_size=BATCH_WINDOWS, shuffle=shuffle, collate_fn=collate, generator=generator
+    )
+
+
+def train(
+    base_dir: Path,
+    train_rows: list[dict],
+    valid_rows: list[dict],
+    work_dir: Path,
+    *,
+    epochs: int | None = None,
+    lr: float | None = None,
+    train_encoder: bool = False,
+    interpolation: float = INTERPOLATION,
+    log: Callable[[str], None] = print,
+    on_progress: Callable[[float], bool] = lambda fraction: True,
+    seed: int = 0,
+):
+    """Fine-tune; returns (whisper with the best state loaded, tokens, summary)."""
+    torch.manual_seed(seed)
+    random.seed(seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    pytorch_dir = base_dir / PYTORCH_DIR
+    whisper = load_whisper(pytorch_dir, work_dir / "hf-cache", freeze_encoder=not train_encoder)
+    tokens = Tokens(whisper, pytorch_dir, _read_json(base_dir / "model.json").get("language"))
+    train_windows, valid_windows = pack(train_rows), pack(valid_rows)
+    windows = train_windows + valid_windows
+    train_seconds = sum(r["duration"] for r in train_rows)
+    default_epochs, default_lr = schedule_for(train_seconds)
+    steps_per_epoch = math.ceil(len(train_windows) / BATCH_WINDOWS)
+    epochs = epochs or min(MAX_EPOCHS, max(default_epochs, math.ceil(MIN_STEPS / steps_per_epoch)))
+    lr = lr or default_lr
+    total_steps = steps_per_epoch * epochs
+    hparams = {
+        "lr": lr,
+        "epochs": epochs,
+        "warmup_steps": max(1, total_steps // 10),
+        "total_steps": total_steps,
+        "windows": windows,
+        "tokens": tokens,
+        "train_encoder": train_encoder,
+        "cache": {},
+        # float16 halves the memory of cached encoder states (1500 x d per window)
+        "cache_dtype": torch.float16,
+        "interpolation": interpolation,
+        "anchor": _trainable_state(whisper.model),
+        "log": log,
+        "on_step": on_progress,
+        "started": time.time(),
+        "history": [],
+    }
+    brain = WhisperBrain(
+        modules={"whisper": whisper},
+        # fused: one kernel for all tensors, 3x faster steps on CPU
+        opt_class=lambda params: torch.optim.AdamW(
+            [p for p in params if p.requires_grad], lr=lr, weight_decay=0.0, fused=True
+        ),
+        hparams=hparams,
+        run_opts={"device": device, "max_grad_norm": 1.0, "noprogressbar": True},
+    )
+    trainable = sum(p.numel() for p in whisper.parameters() if p.requires_grad)
+    part = "encoder and decoder" if train_encoder else "the decoder; the encoder stays as it is"
+    log(
+        f"fine-tuning {trainable / 1e6:.1f}M parameters ({part}) on {len(train_rows)} segments "
+        f"({train_seconds / 60:.1f} min) packed into {len(train_windows)} windows of up to "
+        f"{WINDOW_SECONDS:.0f} s, {epochs} epochs, lr {lr:g}, {len(valid_windows)} validation windows"
+    )
+    train_loader = _loader(list(range(len(train_windows))), windows, tokens, shuffle=True, seed=seed)
+    valid_indices = list(range(len(train_windows), len(windows)))
+    valid_loader = _loader(valid_indices, windows, tokens, shuffle=False, seed=seed)
+    base_wer = brain.validate(valid_loader)
+    log(f"base model valid WER {base_wer:.1f}%")
+    brain.hparams.best = {"valid_wer": base_wer, "epoch": 0, "state": hparams["anchor"]}
+    brain.finished, brain.hparams.epochs_run = False, 0
+    brain.fit((epoch for epoch in range(1, epochs + 1) if not brain.finished), train_loader, valid_loader)
+    best = brain.hparams.best
+    whisper.model.load_state_dict(best["state"], strict=False)
+    blend(whisper.model, hparams["anchor"], interpolation)
+    blended_wer = brain.validate(valid_loader)
+    log(
+        f"best epoch {best['epoch']} (valid WER {best['valid_wer']:.1f}%); with {1 - interpolation:.0%} "
+        f"of the base's weights kept, valid WER {blended_wer:.1f}%"
+    )
+    summary = {
+        "epochs": epochs,
+        "epochs_run": brain.hparams.epochs_run,
+        "lr": lr,
+        "best_epoch": best["epoch"],
+        "best_valid_wer": round(best["valid_wer"], 2),
+        "train_seconds": round(train_seconds, 1),
+        "windows": len(train_windows),
+        "encoder_frozen": not train_encoder,
+        "interpolation": interpolation,
+        "valid_wer": round(blended_wer, 2),
+        "train_s": round(time.time() - hparams["started"], 1),
+        "history": brain.hparams.history,
+    }
+    return whisper, tokens, summary
