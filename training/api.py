@@ -67,7 +67,12 @@ class EnableApi(CustomModelsView):
 
 class SttInput(serializers.Serializer):
     audio_file = serializers.FileField()
-    language = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="A language code published to your organization, or `auto`: detected from the first 30 s "
+        "of speech among your organization's languages (the job reports it and its probability).",
+    )
     model = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -126,6 +131,8 @@ JOB_OUTPUT = inline_serializer(
         "words": serializers.ListField(child=serializers.DictField()),
         "duration": serializers.FloatField(allow_null=True),
         "model": serializers.CharField(),
+        "language": serializers.CharField(allow_null=True),
+        "language_probability": serializers.FloatField(allow_null=True),
         "error": serializers.CharField(allow_null=True),
     },
 )

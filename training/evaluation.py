@@ -125,8 +125,12 @@ _PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’…-–—"
 _CLOSING = "\"')]}»”’"
 
 
-@cache
 def _normalise_word(word: str) -> str:
+    return _normalise_word_in(word, metrics.normaliser_name())
+
+
+@cache
+def _normalise_word_in(word: str, normaliser: str) -> str:
     # Transcripts repeat the same words thousands of times; the normaliser is slow per call.
     return metrics.normalise(word)
 
@@ -468,4 +472,4 @@ def build_evaluation(
     recall = term_recall(
         terms, references, [utt.base_text for utt in utterances], [utt.custom_text for utt in utterances]
     )
-    return {"normaliser": metrics.NORMALISER, "totals": totals, "terms": recall}, rows
+    return {"normaliser": metrics.normaliser_name(), "totals": totals, "terms": recall}, rows

@@ -22,7 +22,7 @@ from datasets.storage import local_copy
 from datasets.transcripts import format_srt, format_vtt, words_to_segments
 from training import engine
 from training.models import TranscriptionJob
-from training.selectors import ResolvedModel, stt_model_resolve
+from training.selectors import AUTO_LANGUAGE, ResolvedModel, stt_model_resolve
 
 
 def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
@@ -33,7 +33,28 @@ def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
             error_code="model_unavailable",
             status=503,
         )
-    return engine.transcribe(resolved.path, path)
+    return engine.transcribe(resolved.path, path, language=resolved.language.code)
+
+
+def language_detect(*, path: Path, resolved: ResolvedModel) -> dict:
+    """language=auto: the organisation's language spoken in the first 30 s of speech of a file.
+
+    Too little speech, or no language likely enough, is refused with the reason: a wrong guess
+    would transcribe the whole file in the wrong language."""
+    try:
+        return engine.detect_language(resolved.path, path, list(resolved.candidates))
+    except engine.LanguageUnclear as exc:
+        raise ApplicationError(str(exc), error_code="language_unclear", status=422) from exc
+
+
+def language_resolve(*, organisation, resolved: ResolvedModel, path: Path) -> tuple[ResolvedModel, dict]:
+    """A request sent with language=auto: the detected language's model, and the job's fields that
+    record it ({} for a request sent with a language or a model)."""
+    if not resolved.candidates:
+        return resolved, {}
+    found = language_detect(path=path, resolved=resolved)
+    resolved = stt_model_resolve(organisation=organisation, language=found["language"], model=None)
+    return resolved, {"language": resolved.language, "language_probability": found["probability"]}
 
 
 def media_accept(
@@ -61,10 +82,12 @@ def media_accept(
 def job_model_resolve(job) -> ResolvedModel:
     """Resolve a job's model again when it runs: one deleted or disabled since the request is refused."""
     custom = job.model_label.startswith("custom_model_")
+    if job.model_label == AUTO_LANGUAGE:
+        language = AUTO_LANGUAGE
+    else:
+        language = None if custom or job.language is None else job.language.code
     return stt_model_resolve(
-        organisation=job.organisation,
-        language=None if custom or job.language is None else job.language.code,
-        model=job.model_label if custom else None,
+        organisation=job.organisation, language=language, model=job.model_label if custom else None
     )
 
 
@@ -159,12 +182,14 @@ def media_jobs_sweep() -> int:
 
 def transcription_job_run(*, job_id: int) -> str:
     def work(job, resolved, path) -> dict:
+        resolved, detected = language_resolve(organisation=job.organisation, resolved=resolved, path=path)
         result = transcribe_file(path=path, resolved=resolved)
         return {
             "text": result["text"],
             "words": result["words"],
             "duration": result["duration"],
             "processing_seconds": result.get("processing_s"),
+            **detected,
         }
 
     return media_job_run(TranscriptionJob, job_id=job_id, work=work, failure="Transcription failed")
@@ -194,5 +219,7 @@ def transcription_job_as_dict(job: TranscriptionJob) -> dict:
         "words": job.words,
         "duration": job.duration,
         "model": job.model_label,
+        "language": job.language.code if job.language else None,
+        "language_probability": job.language_probability,
         "error": job.error or None,
     }

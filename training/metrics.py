@@ -1,20 +1,42 @@
 """Word and character error rates as the API reports them.
 
-Both sides go through Whisper's English text normaliser before scoring, so a
-cased, punctuated transcript is not charged for "Dr." against "doctor", "colour"
-against "color" or "25" against "twenty-five", and a model that writes no
-punctuation (a CTC base) is scored on the same footing as one that does.
+Both sides go through Whisper's text normaliser for the language before scoring (the English one
+for English, the basic one for every other language; training.engine.text), so a cased,
+punctuated transcript is not charged for "Dr." against "doctor", "colour" against "color" or
+"25" against "twenty-five", and a model that writes no punctuation (a CTC base) is scored on the
+same footing as one that does.
+
+The language is the run's (or the benchmark's): `with scoring(code):` sets it for everything
+scored inside, the evaluation's many small scorers included; English when none is set.
 """
+
+import contextlib
+import contextvars
 
 import jiwer
 
-from training.engine.text import normalise
+from training.engine import text
 
-NORMALISER = (
-    "Whisper's English text normaliser (whisper-normalizer EnglishTextNormalizer): lower-case, "
-    "punctuation and fillers removed, numbers written as digits, British spellings made American, "
-    "contractions and titles expanded"
-)
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("scoring_language", default="en")
+
+
+@contextlib.contextmanager
+def scoring(language: str):
+    """Score in `language` inside this block."""
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def normalise(value: str) -> str:
+    return text.normalise(value, _language.get())
+
+
+def normaliser_name() -> str:
+    """The normaliser the scores inside the current block use, in words (reported with them)."""
+    return text.normaliser_name(_language.get())
 
 
 def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
@@ -47,5 +69,5 @@ def training_metrics(
         "base_word_error_rate": round(base_wer, 2),
         "base_character_error_rate": round(base_cer, 2),
         "test_utterances": len(references),
-        "normaliser": NORMALISER,
+        "normaliser": normaliser_name(),
     }

@@ -141,6 +141,8 @@ class TranscriptionJob(MediaJob):
     text = models.TextField(blank=True)
     words = models.JSONField(default=list, blank=True)
     processing_seconds = models.FloatField(null=True, blank=True)
+    # language=auto: how sure detection was of `language`, among the organisation's languages (0-1).
+    language_probability = models.FloatField(null=True, blank=True)
 
 
 class AlignmentJob(MediaJob):

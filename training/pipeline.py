@@ -140,10 +140,18 @@ def _require_better_than_chance(scores: dict) -> None:
 
 
 def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path) -> None:
+    model: CustomModel = run_.custom_model
+    with metrics.scoring(model.language.code):
+        _train_in_language(run_, model, reporter, work_dir, out_dir)
+
+
+def _train_in_language(
+    run_: TrainingRun, model: CustomModel, reporter: Reporter, work_dir: Path, out_dir: Path
+) -> None:
     from training import engine
 
-    model: CustomModel = run_.custom_model
     started = time.time()
+    language = model.language.code
     base_dir = base_model_dir(language=model.language, domain=model.base_model)
 
     reporter.enter("prepare", 1)
@@ -156,7 +164,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
         pairs=pairs,
         work_dir=work_dir,
         normalise=engine.training_text(base_dir),
-        align=lambda wav, text: _aligned_words(engine, base_dir, wav, text),
+        align=lambda wav, text: _aligned_words(engine, base_dir, wav, text, language),
         log=reporter.log,
     )
     for warning in data.warnings:
@@ -172,7 +180,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
 
     reporter.enter("evaluate-base", 10)
     references = [r["transcript"] for r in data.test]
-    base_hyps = engine.recognise(base_dir, [r["wav"] for r in data.test])
+    base_hyps = engine.recognise(base_dir, [r["wav"] for r in data.test], language=language)
     base_wer, _ = metrics.error_rates(references, base_hyps)
     reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
 
@@ -182,6 +190,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
         reporter.progress = 15 + 70 * fraction
         return not reporter.stopped
 
+    anchor_rows = anchor_set(base_dir, language, log=reporter.log) if speaks_anchor_language(language) else []
     if out_dir.exists():
         shutil.rmtree(out_dir)
     summary = engine.fine_tune(
@@ -192,7 +201,9 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
         test_rows=data.test,
         work_dir=work_dir,
         rehearsal_seconds=min(PreparedData.seconds(train_rows), settings.TRAINING_REHEARSAL_MINUTES * 60),
-        meta={"name": model.stt_name, "base": str(base_dir)},
+        meta={"name": model.stt_name, "base": str(base_dir), "language": language},
+        anchor_rows=[row for row in anchor_rows if row["text"]],
+        max_regression=settings.TRAINING_MAX_REGRESSION,
         log=reporter.log,
         on_progress=on_progress,
         enter=reporter.enter,
@@ -201,7 +212,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
     )
 
     reporter.enter("evaluate", 90)
-    custom_hyps = engine.recognise(out_dir, [r["wav"] for r in data.test])
+    custom_hyps = engine.recognise(out_dir, [r["wav"] for r in data.test], language=language)
     scores = metrics.training_metrics(
         references=references,
         base_hypotheses=base_hyps,
@@ -216,10 +227,12 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
     )
     _require_better_than_chance(scores)
 
-    report, utterances = _evaluate(engine, base_dir, out_dir, data, base_hyps, custom_hyps, reporter.log)
+    report, utterances = _evaluate(
+        engine, base_dir, out_dir, data, base_hyps, custom_hyps, language, reporter.log
+    )
     reporter.progress = 94
-    if speaks_anchor_language(model.language.code):
-        report["anchor"] = _evaluate_anchor(engine, base_dir, out_dir, reporter.log)
+    if anchor_rows:
+        report["anchor"] = _evaluate_anchor(engine, base_dir, out_dir, anchor_rows, language, reporter.log)
     else:
         reporter.log(f"No everyday anchor set for {model.language.name}: general speech is not measured.")
     report["curve"] = summary.get("history", [])
@@ -235,7 +248,7 @@ def _train(run_: TrainingRun, reporter: Reporter, work_dir: Path, out_dir: Path)
 
 
 def _evaluate(
-    engine, base_dir, out_dir, data: PreparedData, base_hyps, custom_hyps, log
+    engine, base_dir, out_dir, data: PreparedData, base_hyps, custom_hyps, language: str, log
 ) -> tuple[dict, list]:
     """The stored evaluation of the test split: alignments, flags, totals and key-term recall.
 
@@ -243,7 +256,7 @@ def _evaluate(
     speech find words written over silence."""
     heard = []
     for row, base_text, custom_text in zip(data.test, base_hyps, custom_hyps, strict=True):
-        words = engine.transcribe(out_dir, row["wav"])["words"]
+        words = engine.transcribe(out_dir, row["wav"], language=language)["words"]
         heard.append(
             evaluation.UtteranceTranscripts(
                 reference=row["transcript"],
@@ -254,7 +267,7 @@ def _evaluate(
             )
         )
     terms = evaluation.mine_key_terms(
-        [row["transcript"] for row in data.train], is_common=engine.common_words(base_dir)
+        [row["transcript"] for row in data.train], is_common=engine.common_words(base_dir, language=language)
     )
     report, rows = evaluation.build_evaluation(heard, terms=terms)
     recall, items = report["terms"]["recall"], report["terms"]["items"]
@@ -269,11 +282,11 @@ def _evaluate(
     return report, [{**row, "wav": data.test[row["position"]]["wav"]} for row in rows]
 
 
-def _evaluate_anchor(engine, base_dir, out_dir, log) -> dict:
-    """Base and custom model on the base's everyday anchor set (training/anchor.py)."""
-    rows = anchor_set(base_dir, log=log)
+def _evaluate_anchor(engine, base_dir, out_dir, rows: list[dict], language: str, log) -> dict:
+    """Base and custom on the base's everyday anchor set, in the model's language (training/anchor.py)."""
     wavs = [row["wav"] for row in rows]
-    base_hyps, custom_hyps = engine.recognise(base_dir, wavs), engine.recognise(out_dir, wavs)
+    base_hyps = engine.recognise(base_dir, wavs, language=language)
+    custom_hyps = engine.recognise(out_dir, wavs, language=language)
     speech = [i for i, row in enumerate(rows) if row["text"]]
     silent = [i for i, row in enumerate(rows) if not row["text"]]
     references = [rows[i]["text"] for i in speech]
@@ -314,10 +327,10 @@ def _regression(anchor: dict | None) -> str:
     )
 
 
-def _aligned_words(engine, base_dir, wav, text: str) -> list[dict]:
+def _aligned_words(engine, base_dir, wav, text: str, language: str) -> list[dict]:
     """Word timings of a long TXT-paired recording, from the base model (bounded memory)."""
     words = text.split()
-    timings, _ = engine.align_words(base_dir, wav, words)
+    timings, _ = engine.align_words(base_dir, wav, words, language=language)
     return [{"word": w, **t} for w, t in zip(words, timings, strict=True) if t is not None]
 
 

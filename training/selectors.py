@@ -64,8 +64,13 @@ class ResolvedModel:
 
     path: Path
     label: str
-    language: Language
+    language: Language | None
     custom_model: CustomModel | None = None
+    # language=auto: the languages to choose among; `path` is a multilingual base that tells them apart.
+    candidates: tuple[str, ...] = ()
+
+
+AUTO_LANGUAGE = "auto"
 
 
 def usable_custom_models(*, organisation: Organisation) -> QuerySet[CustomModel]:
@@ -116,6 +121,8 @@ def stt_model_resolve(
             language=custom.language,
             custom_model=custom,
         )
+    if language == AUTO_LANGUAGE:
+        return language_detector_resolve(organisation=organisation)
     if not language:
         raise ApplicationError(
             "Send language=<code> or model=custom_model_<id>.",
@@ -135,6 +142,40 @@ def stt_model_resolve(
     return ResolvedModel(
         path=base_model_dir(language=language_obj), label=language_obj.code, language=language_obj
     )
+
+
+def language_detector_resolve(*, organisation: Organisation) -> ResolvedModel:
+    """language=auto: the organisation's published languages that have a base, and a multilingual
+    base among theirs to tell them apart."""
+    from training import engine
+
+    published = list(
+        Language.objects.filter(publications__organisation=organisation, base_models__isnull=False)
+        .distinct()
+        .order_by("code")
+    )
+    for language in published:
+        path = base_model_dir(language=language)
+        if len(engine.languages(path)) > 1:
+            return ResolvedModel(
+                path=path,
+                label=AUTO_LANGUAGE,
+                language=None,
+                candidates=tuple(lang.code for lang in published),
+            )
+    raise ApplicationError(
+        "language=auto needs a multilingual base among your organization's languages; send language=<code>.",
+        error_code="invalid-language",
+        status=400,
+    )
+
+
+def language_detection_available(*, organisation: Organisation) -> bool:
+    try:
+        language_detector_resolve(organisation=organisation)
+    except ApplicationError:
+        return False
+    return True
 
 
 def transcription_job_get(*, organisation: Organisation, id: int) -> TranscriptionJob:

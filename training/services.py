@@ -24,6 +24,7 @@ from django_q.tasks import async_task
 from accounts.models import ApiKey, Membership
 from accounts.services import rate_limit_take
 from config.errors import ApplicationError
+from custom_models.languages import language_name as language_name_of
 from custom_models.models import BaseModel, CustomModel, Language, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_release, claim_take
 from custom_models.services import require_automatic_training
@@ -402,6 +403,9 @@ def training_process_stop(*, run: TrainingRun) -> None:
             os.killpg(run.pid, signal.SIGKILL)
 
 
+ALL_LANGUAGES = "all"
+
+
 def base_model_install(
     *,
     language_code: str,
@@ -416,28 +420,105 @@ def base_model_install(
     the language's base for `domain`; returns the base and whether the language is new.
 
     The engine converts and checks first, outside any transaction (a conversion takes a while and
-    SQLite's write lock would hold every worker up); what does not load registers nothing."""
+    SQLite's write lock would hold every worker up); what does not load registers nothing. A source
+    another language already uses keeps its directory: one multilingual base serves them all."""
+    folder = _base_model_folder(language_code=language_code, domain=domain, source=source, folder=folder)
+    existed = (Path(settings.MODELS_DIR) / folder).exists()
+    folder, meta = _base_model_files(
+        language_code=language_code, domain=domain, source=source, folder=folder, log=log
+    )
+    spoken = meta.get("languages") or []
+    if spoken and language_code.lower().split("-")[0] not in spoken:
+        if not existed and not BaseModel.objects.filter(path=folder).exists():
+            shutil.rmtree(Path(settings.MODELS_DIR) / folder, ignore_errors=True)  # installed for nothing
+        raise ApplicationError(
+            f"{source} does not speak {language_code!r}; it speaks {', '.join(spoken)}.",
+            error_code="invalid-language",
+            status=400,
+        )
+    _anchor_for(Path(settings.MODELS_DIR) / folder, language_code, log)
+    with transaction.atomic():
+        return _base_model_register(
+            code=language_code,
+            name=language_name or language_name_of(language_code),
+            trainable=trainable,
+            domain=domain,
+            folder=folder,
+            source=source,
+        )
+
+
+def base_model_install_all(
+    *, domain: str, source: str, folder: str | None = None, log: Callable[[str], None] = print
+) -> list[BaseModel]:
+    """Install a multilingual base once and make it the `domain` base of every language it speaks
+    that has none yet (an operator's choice is kept: English stays on its own base). Each becomes a
+    trainable base language; publishing it to organisations stays the operator's choice."""
+    folder, meta = _base_model_files(
+        language_code=ALL_LANGUAGES, domain=domain, source=source, folder=folder, log=log
+    )
+    taken = set(BaseModel.objects.filter(domain=domain).values_list("language__code", flat=True))
+    bases = []
+    with transaction.atomic():
+        for code in meta.get("languages") or []:
+            if code in taken:
+                continue
+            base, _ = _base_model_register(
+                code=code,
+                name=language_name_of(code),
+                trainable=True,
+                domain=domain,
+                folder=folder,
+                source=source,
+            )
+            bases.append(base)
+    log(f"{source} in {folder} serves {len(bases)} more language(s) as their {domain} base")
+    return bases
+
+
+def _base_model_folder(*, language_code: str, domain: str, source: str, folder: str | None) -> str:
+    """The folder under MODELS_DIR: the one given, else the one another language's base from the
+    same source already uses (one multilingual base, one directory), else a new one."""
+    if folder is not None:
+        return folder
+    same_source = BaseModel.objects.filter(source=source).order_by("pk").first()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source).name)
+    return same_source.path if same_source else f"{language_code}-{domain}-{name}".lower()
+
+
+def _base_model_files(
+    *, language_code: str, domain: str, source: str, folder: str | None, log: Callable[[str], None]
+) -> tuple[str, dict]:
     from training import engine
 
-    folder = (
-        folder or f"{language_code}-{domain}-{re.sub(r'[^A-Za-z0-9._-]+', '-', Path(source).name)}".lower()
-    )
+    folder = _base_model_folder(language_code=language_code, domain=domain, source=source, folder=folder)
     target = Path(settings.MODELS_DIR) / folder
     try:
-        engine.install_base_model(source, target, log=log)
+        meta = engine.install_base_model(source, target, log=log)
     except engine.ModelLoadError as exc:
         raise ApplicationError(
             f"{source} is not a loadable model directory: {exc}", error_code="model_unavailable", status=400
         ) from exc
-    if speaks_anchor_language(language_code) and not has_anchor_set(target):
-        anchor_build(target, log=log)
-    with transaction.atomic():
-        language, created = Language.objects.get_or_create(
-            code=language_code, defaults={"name": language_name or language_code, "trainable": trainable}
-        )
-        base, _ = BaseModel.objects.update_or_create(
-            language=language, domain=domain, defaults={"path": folder, "source": source}
-        )
+    return folder, meta
+
+
+def _anchor_for(base_dir: Path, language_code: str, log: Callable[[str], None]) -> None:
+    if speaks_anchor_language(language_code) and not has_anchor_set(base_dir, language_code):
+        anchor_build(base_dir, language_code, log=log)
+
+
+def _base_model_register(
+    *, code: str, name: str, trainable: bool, domain: str, folder: str, source: str
+) -> tuple[BaseModel, bool]:
+    language, created = Language.objects.get_or_create(
+        code=code, defaults={"name": name, "trainable": trainable}
+    )
+    if trainable and not language.trainable:
+        language.trainable = True
+        language.save(update_fields=["trainable"])
+    base, _ = BaseModel.objects.update_or_create(
+        language=language, domain=domain, defaults={"path": folder, "source": source}
+    )
     return base, created
 
 

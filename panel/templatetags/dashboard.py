@@ -16,12 +16,18 @@ def job_status_class(status: str) -> str:
 @register.filter
 def job_model(job) -> str:
     """What a job ran with: a custom model's name, else the label saved with the job
-    (a deleted model's `custom_model_<id>`), else the base language's name."""
+    (a deleted model's `custom_model_<id>`), else the base language's name (with how sure
+    detection was, for a job sent with language=auto)."""
     model = job.custom_model
     if model is not None and model.deleted_at is None:
         return model.name
     if model is not None or job.model_label.startswith("custom_model_"):
         return f"{job.model_label} (deleted)"
+    if job.model_label == "auto":  # the language was detected, or is still to be
+        probability = getattr(job, "language_probability", None)
+        if job.language and probability is not None:
+            return f"{job.language.name} (detected, {probability:.0%})"
+        return job.language.name + " (detected)" if job.language else "Detect the language"
     return job.language.name if job.language else job.model_label
 
 

@@ -40,6 +40,20 @@ def test_seed_demo_is_idempotent_and_prints_working_keys(db):
     basic = Organisation.objects.get(slug="basic")
     assert not basic.plan.automatic_training and not basic.is_resellee
     assert Language.objects.get(code="en").name == "English (US)"
+    # Every language the multilingual base speaks is trainable, from one directory; English keeps
+    # tiny.en; the demo organisation has seven of them, the others wait for an operator to publish.
+    trainable = Language.objects.filter(trainable=True)
+    assert trainable.count() == 99
+    assert {b.path for lang in trainable.exclude(code="en") for b in lang.base_models.all()} == {
+        "whisper-base-multilingual"
+    }
+    assert Language.objects.get(code="en").base_models.get().path == "en-us-whisper-tiny"
+    published = set(demo.publications.values_list("language__code", flat=True))
+    assert published == {"en", "nl", "de", "fr", "es", "it", "pt"}
+    assert Language.objects.get(code="nl").name == "Dutch"
+    listed = client(first["admin_api_key"]).get("/api/v3/languages").json()["results"]
+    assert {"code": "de", "name": "German"}.items() <= next(x for x in listed if x["code"] == "de").items()
+    assert len(listed) == 7
 
     # Both runs' keys work: the spec's Quick Start steps 1 and 5.
     created = client(first["admin_api_key"]).post(

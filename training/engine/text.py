@@ -1,11 +1,26 @@
 """The text every word error rate here is computed on: the app's metrics, the engine's checks.
 
-Whisper's English normaliser (whisper-normalizer; no torch) lower-cases, drops punctuation and
-fillers, writes numbers as digits, makes British spellings American and expands contractions and
-titles, so a cased, punctuated transcript is scored on the same footing as one without.
+English goes through Whisper's English normaliser (whisper-normalizer; no torch): it lower-cases,
+drops punctuation and fillers, writes numbers as digits, makes British spellings American and
+expands contractions and titles, so a cased, punctuated transcript is scored on the same footing
+as one without. Every other language goes through Whisper's basic normaliser, as Whisper's own
+multilingual evaluations do: lower-cased, punctuation and symbols removed, accents kept (they
+tell words apart in French, Spanish or Portuguese).
 """
 
 from functools import cache
+
+NORMALISERS = {
+    "en": (
+        "Whisper's English text normaliser (whisper-normalizer EnglishTextNormalizer): lower-case, "
+        "punctuation and fillers removed, numbers written as digits, British spellings made American, "
+        "contractions and titles expanded"
+    ),
+    "basic": (
+        "Whisper's basic text normaliser (whisper-normalizer BasicTextNormalizer): lower-case, "
+        "punctuation and symbols removed, accents kept"
+    ),
+}
 
 
 @cache
@@ -15,6 +30,23 @@ def _english():
     return EnglishTextNormalizer()
 
 
-def normalise(text: str) -> str:
-    """The text as scored: normalised, its words separated by single spaces."""
-    return " ".join(_english()(text).split())
+@cache
+def _basic():
+    from whisper_normalizer.basic import BasicTextNormalizer
+
+    return BasicTextNormalizer()
+
+
+def is_english(language: str | None) -> bool:
+    return (language or "en").lower().split("-")[0] == "en"
+
+
+def normaliser_name(language: str | None = "en") -> str:
+    """How text in this language is normalised before scoring, in words."""
+    return NORMALISERS["en" if is_english(language) else "basic"]
+
+
+def normalise(text: str, language: str | None = "en") -> str:
+    """The text as scored: normalised for its language, its words separated by single spaces."""
+    normaliser = _english() if is_english(language) else _basic()
+    return " ".join(normaliser(text).split())

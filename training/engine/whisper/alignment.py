@@ -12,7 +12,7 @@ import math
 import unicodedata
 from pathlib import Path
 
-from .serving import SAMPLE_RATE, _language, load
+from .serving import SAMPLE_RATE, load, spoken_language
 
 # Alignment confidence of a word: geometric mean of the probabilities CTranslate2's
 # Whisper.align gives its tokens, teacher-forced on the known text (punctuation left out:
@@ -45,7 +45,9 @@ VAD_FRAME = 512  # samples per Silero VAD decision
 VAD_THRESHOLD = 0.5
 
 
-def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list[dict | None], float]:
+def align_words(
+    model_dir: Path, wav_path: Path, words: list[str], *, language: str | None = None
+) -> tuple[list[dict | None], float]:
     """Start, end and confidence (0-1) of every word (in order) of a known transcript in a
     16 kHz mono WAV of any length, read in windows of at most 30 s.
 
@@ -60,7 +62,7 @@ def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list
     results: list[dict | None] = [None] * len(words)
     if not words or info.frames == 0:
         return results, duration
-    tokenizer = _tokenizer(model_dir, model, wav_path)
+    tokenizer = _tokenizer(model_dir, model, wav_path, language)
     # Each word on its own, with the space Whisper writes before it: the tokens of the whole
     # text, grouped by word (what find_alignment gets from split_to_word_tokens).
     spelled = [tokenizer.encode(" " + w) for w in words]
@@ -116,13 +118,13 @@ def align_words(model_dir: Path, wav_path: Path, words: list[str]) -> tuple[list
     return results, duration
 
 
-def _tokenizer(model_dir: Path, model, wav_path: Path):
+def _tokenizer(model_dir: Path, model, wav_path: Path, language: str | None):
     """Whisper's tokenizer for the transcript's language (a multilingual model without one
     in model.json hears it in the first 30 s)."""
     import soundfile as sf
     from faster_whisper.tokenizer import Tokenizer
 
-    language = _language(model_dir, model)
+    language = spoken_language(model_dir, model, language)
     if language is None:
         first = _mono(
             sf.read(

@@ -1,6 +1,6 @@
 """Training the Whisper decoder with SpeechBrain: the Brain (learning-rate schedule, best epoch
 by validation WER), the schedule chosen from the amount of data, and the interpolation back
-towards the base's weights (see `training` for the measured recipe)."""
+towards the base's weights, its share chosen by measurement (see `training` for the recipe)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,16 @@ from .windows import (
 BATCH_WINDOWS = 4
 MIN_STEPS = 30  # small sets get more epochs, so that training moves at all
 MAX_EPOCHS = 12
-INTERPOLATION = 0.7  # how far the shipped weights go from the base's towards the trained ones
+# How far the shipped weights go from the base's towards the trained ones: each share is measured
+# on the validation split and on the anchor set (everyday speech in the model's language), and the
+# share with the best validation WER whose everyday speech stays within the budget ships.
+SHARES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+# The regression gate measures the served copy (CTranslate2, beam 5) and these figures are the
+# PyTorch copy's (greedy): half the gate's limit keeps a margin for the difference.
+ANCHOR_BUDGET_SHARE = 0.5
+# Without an anchor set (a language with no everyday sentences) nothing measures forgetting: the
+# share stays at or under the one measured on English (module docstring of `training`).
+UNMEASURED_MAX_SHARE = 0.7
 
 
 class WhisperBrain(sb.Brain):
@@ -96,7 +105,7 @@ class WhisperBrain(sb.Brain):
         if stage == sb.Stage.TRAIN:
             self.train_loss = stage_loss
             return
-        wer = word_error_rate(self.references, self.hypotheses)
+        wer = word_error_rate(self.references, self.hypotheses, h.language)
         eta = (time.time() - h.started) / epoch * (h.epochs - epoch)
         h.log(
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
@@ -118,7 +127,7 @@ class WhisperBrain(sb.Brain):
         with torch.no_grad():
             for batch in loader:
                 self.compute_objectives(self.compute_forward(batch, sb.Stage.VALID), batch, sb.Stage.VALID)
-        return word_error_rate(self.references, self.hypotheses)
+        return word_error_rate(self.references, self.hypotheses, self.hparams.language)
 
 
 def _trainable_state(model) -> dict[str, torch.Tensor]:
@@ -165,20 +174,27 @@ def train(
     epochs: int | None = None,
     lr: float | None = None,
     train_encoder: bool = False,
-    interpolation: float = INTERPOLATION,
+    language: str | None = None,
+    anchor_rows: list[dict] | None = None,
+    max_regression: float = 2.0,
+    shares: tuple[float, ...] = SHARES,
     log: Callable[[str], None] = print,
     on_progress: Callable[[float], bool] = lambda fraction: True,
     seed: int = 0,
 ):
-    """Fine-tune; returns (whisper with the best state loaded, tokens, summary)."""
+    """Fine-tune, then blend with the base by the share that measures best (`choose_share`);
+    returns (whisper with the shipped weights loaded, tokens, summary)."""
     torch.manual_seed(seed)
     random.seed(seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     pytorch_dir = base_dir / PYTORCH_DIR
     whisper = load_whisper(pytorch_dir, work_dir / "hf-cache", freeze_encoder=not train_encoder)
-    tokens = Tokens(whisper, pytorch_dir, _read_json(base_dir / "model.json").get("language"))
+    language = language or _read_json(base_dir / "model.json").get("language") or "en"
+    tokens = Tokens(whisper, pytorch_dir, language)
     train_windows, valid_windows = pack(train_rows), pack(valid_rows)
-    windows = train_windows + valid_windows
+    # Everyday sentences, packed like the customer's clips; they never train.
+    anchor_windows = pack([{**row, "source": "anchor"} for row in anchor_rows or [] if row["text"]])
+    windows = train_windows + valid_windows + anchor_windows
     train_seconds = sum(r["duration"] for r in train_rows)
     default_epochs, default_lr = schedule_for(train_seconds)
     steps_per_epoch = math.ceil(len(train_windows) / BATCH_WINDOWS)
@@ -196,7 +212,7 @@ def train(
         "cache": {},
         # float16 halves the memory of cached encoder states (1500 x d per window)
         "cache_dtype": torch.float16,
-        "interpolation": interpolation,
+        "language": language,
         "anchor": _trainable_state(whisper.model),
         "log": log,
         "on_step": on_progress,
@@ -220,20 +236,44 @@ def train(
         f"{WINDOW_SECONDS:.0f} s, {epochs} epochs, lr {lr:g}, {len(valid_windows)} validation windows"
     )
     train_loader = _loader(list(range(len(train_windows))), windows, tokens, shuffle=True, seed=seed)
-    valid_indices = list(range(len(train_windows), len(windows)))
+    valid_indices = list(range(len(train_windows), len(train_windows) + len(valid_windows)))
     valid_loader = _loader(valid_indices, windows, tokens, shuffle=False, seed=seed)
+    anchor_indices = list(range(len(train_windows) + len(valid_windows), len(windows)))
+    anchor_loader = (
+        _loader(anchor_indices, windows, tokens, shuffle=False, seed=seed) if anchor_indices else None
+    )
     base_wer = brain.validate(valid_loader)
     log(f"base model valid WER {base_wer:.1f}%")
     brain.hparams.best = {"valid_wer": base_wer, "epoch": 0, "state": hparams["anchor"]}
     brain.finished, brain.hparams.epochs_run = False, 0
     brain.fit((epoch for epoch in range(1, epochs + 1) if not brain.finished), train_loader, valid_loader)
     best = brain.hparams.best
+    measured = []
+    for share in sorted(set(shares) | {0.0}):
+        whisper.model.load_state_dict(best["state"], strict=False)
+        blend(whisper.model, hparams["anchor"], share)
+        measured.append(
+            {
+                "share": share,
+                "valid_wer": round(brain.validate(valid_loader), 2),
+                "anchor_wer": round(brain.validate(anchor_loader), 2) if anchor_loader else None,
+            }
+        )
+    choice = choose_share(measured, budget=max_regression * ANCHOR_BUDGET_SHARE)
+    interpolation, blended_wer = choice["share"], choice["valid_wer"]
     whisper.model.load_state_dict(best["state"], strict=False)
     blend(whisper.model, hparams["anchor"], interpolation)
-    blended_wer = brain.validate(valid_loader)
     log(
-        f"best epoch {best['epoch']} (valid WER {best['valid_wer']:.1f}%); with {1 - interpolation:.0%} "
-        f"of the base's weights kept, valid WER {blended_wer:.1f}%"
+        f"best epoch {best['epoch']} (valid WER {best['valid_wer']:.1f}%); "
+        + ", ".join(
+            f"{m['share']:.0%} of the change: valid {m['valid_wer']:.1f}%"
+            + (f", everyday {m['anchor_wer']:.1f}%" if m["anchor_wer"] is not None else "")
+            for m in measured
+        )
+    )
+    log(
+        f"shipping {interpolation:.0%} of the change from the base (valid WER {blended_wer:.1f}%): "
+        f"{choice['why']}"
     )
     summary = {
         "epochs": epochs,
@@ -245,8 +285,43 @@ def train(
         "windows": len(train_windows),
         "encoder_frozen": not train_encoder,
         "interpolation": interpolation,
+        "interpolation_reason": choice["why"],
+        "interpolation_measured": measured,
         "valid_wer": round(blended_wer, 2),
         "train_s": round(time.time() - hparams["started"], 1),
         "history": brain.hparams.history,
     }
     return whisper, tokens, summary
+
+
+def choose_share(measured: list[dict], *, budget: float) -> dict:
+    """The share of the trained change to ship, from what each share measured.
+
+    `measured`: one {"share", "valid_wer", "anchor_wer" (None without an anchor set)} per share,
+    share 0.0 (the base) among them. A share is allowed when its everyday WER is at most `budget`
+    points over the base's; among the allowed, the best validation WER wins, ties going to the
+    larger share (more of the domain). When no share keeps everyday speech within budget, the
+    one that forgets least ships and the regression gate decides. Returns the chosen row with "why".
+    """
+    base = next(m for m in measured if m["share"] == 0.0)
+    trained = [m for m in measured if m["share"] > 0.0]
+    if base["anchor_wer"] is None:
+        allowed = [m for m in trained if m["share"] <= UNMEASURED_MAX_SHARE] or trained
+        best = min(allowed, key=lambda m: (m["valid_wer"], -m["share"]))
+        return {
+            **best,
+            "why": f"no everyday set to measure forgetting, so at most {UNMEASURED_MAX_SHARE:.0%}",
+        }
+    allowed = [m for m in trained if m["anchor_wer"] - base["anchor_wer"] <= budget]
+    if not allowed:
+        best = min(trained, key=lambda m: (m["anchor_wer"], m["valid_wer"], -m["share"]))
+        return {
+            **best,
+            "why": f"every share forgets everyday speech by more than {budget:g} points; the least forgetful",
+        }
+    best = min(allowed, key=lambda m: (m["valid_wer"], -m["share"]))
+    return {
+        **best,
+        "why": f"the best validation WER with everyday speech within {budget:g} points of the base's "
+        f"({base['anchor_wer']:.1f}% -> {best['anchor_wer']:.1f}%)",
+    }

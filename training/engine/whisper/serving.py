@@ -60,11 +60,28 @@ def _ct2_dir(model_dir: Path) -> Path:
     return Path(model_dir).resolve() / CTRANSLATE2_DIR
 
 
-def _cache_key(model_dir: Path) -> str:
+def _cache_key(model_dir: Path, compute_type: str) -> str:
     ct2 = _ct2_dir(model_dir)
     weights = ct2 / "model.bin"
     mtime = weights.stat().st_mtime_ns if weights.exists() else 0
-    return f"{ct2}:{mtime}"
+    return f"{ct2}:{mtime}:{compute_type}"
+
+
+def _read_meta(model_dir: Path) -> dict:
+    try:
+        return json.loads((Path(model_dir) / "model.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def compute_type_of(model_dir: Path) -> str:
+    """How the model computes where it serves: float16 on a GPU; on a CPU the precision its
+    export check chose (model.json "serving"), int8 for a base or a model from before that check."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        return "float16"
+    return (_read_meta(model_dir).get("serving") or {}).get("compute_type") or "int8"
 
 
 def _cpu_threads() -> int:
@@ -74,7 +91,7 @@ def _cpu_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _load_uncached(model_dir: Path):
+def _load_uncached(model_dir: Path, compute_type: str | None = None):
     ct2 = _ct2_dir(model_dir)
     # Without tokenizer.json faster-whisper would try to download one.
     missing = [name for name in ("model.bin", "config.json", "tokenizer.json") if not (ct2 / name).is_file()]
@@ -83,10 +100,8 @@ def _load_uncached(model_dir: Path):
     import ctranslate2
     from faster_whisper import WhisperModel
 
-    if ctranslate2.get_cuda_device_count() > 0:
-        device, compute_type = "cuda", "float16"
-    else:
-        device, compute_type = "cpu", "int8"
+    device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    compute_type = compute_type or compute_type_of(model_dir)
     try:
         return WhisperModel(
             str(ct2),
@@ -99,10 +114,12 @@ def _load_uncached(model_dir: Path):
         raise ModelLoadError(f"cannot load {ct2}: {type(exc).__name__}: {exc}") from exc
 
 
-def load(model_dir: Path):
-    """The model's `faster_whisper.WhisperModel`, cached per process (a new model.bin reloads)."""
-    key = _cache_key(model_dir)
-    return _cache.get(key, lambda: _load_uncached(model_dir))
+def load(model_dir: Path, compute_type: str | None = None):
+    """The model's `faster_whisper.WhisperModel`, cached per process (a new model.bin reloads);
+    computing as it serves unless `compute_type` says otherwise (the export check compares)."""
+    compute_type = compute_type or compute_type_of(model_dir)
+    key = _cache_key(model_dir, compute_type)
+    return _cache.get(key, lambda: _load_uncached(model_dir, compute_type))
 
 
 def cache_info() -> dict:
@@ -113,16 +130,14 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def _language(model_dir: Path, model) -> str | None:
-    """English-only models speak "en"; a multilingual one uses model.json's language, else detects."""
+def spoken_language(model_dir: Path, model, language: str | None = None) -> str | None:
+    """English-only models speak "en"; a multilingual one model.json's language (a custom model
+    keeps its own), else the one asked for, else None (faster-whisper detects it)."""
     if not model.model.is_multilingual:
         return "en"
-    try:
-        meta = json.loads((Path(model_dir) / "model.json").read_text())
-    except (OSError, ValueError):
-        return None
-    language = meta.get("language")
-    return language.split("-")[0].lower() if isinstance(language, str) and language else None
+    own = _read_meta(model_dir).get("language")
+    code = own if isinstance(own, str) and own else language
+    return code.split("-")[0].lower() if code else None
 
 
 def validate(model_dir: Path) -> None:
@@ -133,7 +148,7 @@ def validate(model_dir: Path) -> None:
     noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE).astype(np.float32)
     try:
         segments, _ = model.transcribe(
-            noise, language=_language(model_dir, model) or "en", **RECOGNISE_OPTIONS
+            noise, language=spoken_language(model_dir, model) or "en", **RECOGNISE_OPTIONS
         )
         list(segments)
     except Exception as exc:
@@ -142,7 +157,9 @@ def validate(model_dir: Path) -> None:
         ) from exc
 
 
-def transcribe(model_dir: Path, media_path: Path, *, max_chunk_s: float = WINDOW_SECONDS) -> dict:
+def transcribe(
+    model_dir: Path, media_path: Path, *, language: str | None = None, max_chunk_s: float = WINDOW_SECONDS
+) -> dict:
     """Transcribe any ffmpeg-readable file in windows of at most `max_chunk_s` seconds.
 
     Returns {"text", "words": [{"word", "start", "end"}], "duration", "processing_s", "chunks"};
@@ -150,7 +167,7 @@ def transcribe(model_dir: Path, media_path: Path, *, max_chunk_s: float = WINDOW
     from .. import audio
 
     model = load(model_dir)
-    language = _language(model_dir, model)
+    language = spoken_language(model_dir, model, language)
     started = time.monotonic()
     texts, words, duration, chunks = [], [], 0.0, 0
     blocks = audio.stream_pcm(media_path)
@@ -193,16 +210,106 @@ def _read_clip(path: str):
     return np.ascontiguousarray(samples, dtype=np.float32)
 
 
-def recognise(model_dir: Path, wav_paths: list[str]) -> list[str]:
-    """Transcripts of short 16 kHz mono clips (at most 30 s each), as Whisper writes them."""
-    model = load(model_dir)
-    language = _language(model_dir, model)
+def recognise(
+    model_dir: Path,
+    wav_paths: list[str],
+    *,
+    language: str | None = None,
+    compute_type: str | None = None,
+    beam_size: int = RECOGNISE_OPTIONS["beam_size"],
+    max_new_tokens: int | None = None,
+) -> list[str]:
+    """Transcripts of short 16 kHz mono clips (at most 30 s each), as Whisper writes them:
+    as the model serves, unless the export check asks for another precision or decoding
+    (`beam_size` 1 and `max_new_tokens` decode as the trained copy's greedy search does)."""
+    model = load(model_dir, compute_type)
+    language = spoken_language(model_dir, model, language)
+    options = {**RECOGNISE_OPTIONS, "beam_size": beam_size}
+    if max_new_tokens is not None:
+        # Like for like: the same length cap, and no thresholds that drop a segment the greedy
+        # search of the trained copy keeps.
+        options.update(
+            max_new_tokens=max_new_tokens,
+            no_speech_threshold=None,
+            log_prob_threshold=None,
+            compression_ratio_threshold=None,
+        )
     texts = []
     for path in wav_paths:
         samples = _read_clip(path)
         if len(samples) < SAMPLE_RATE // 10:
             texts.append("")
             continue
-        segments, _ = model.transcribe(samples, language=language, **RECOGNISE_OPTIONS)
+        segments, _ = model.transcribe(samples, language=language, **options)
         texts.append(" ".join(s.text.strip() for s in segments if s.text.strip()))
     return texts
+
+
+# Language detection: Whisper names the language from 30 s of speech (its voice activity detector
+# first takes out the pauses). On 2-3 s it guesses (shared/notes/multilingual-whisper.md: Dutch
+# heard as Latin); on 13 s it was right for every language tried. Below MIN_SPEECH_SECONDS, or
+# when the best candidate holds less than MIN_PROBABILITY of the candidates' total, it refuses.
+DETECT_SECONDS = 30.0
+MIN_SPEECH_SECONDS = 8.0
+MIN_PROBABILITY = 0.5
+
+
+def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) -> dict:
+    """The most likely of `candidates` in the first 30 s of speech of any ffmpeg-readable file."""
+    import numpy as np
+
+    from .. import audio
+    from ..errors import LanguageUnclear
+    from ..vad import speech_regions_of
+
+    samples, read = [], 0
+    for block in audio.stream_pcm(media_path):
+        samples.append(block)
+        read += len(block)
+        if read >= 4 * DETECT_SECONDS * SAMPLE_RATE:  # enough to find 30 s of speech with pauses
+            break
+    pcm = np.concatenate(samples) if samples else np.zeros(0, dtype=np.float32)
+    regions = speech_regions_of(pcm)
+    speech = np.concatenate(
+        [pcm[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in regions] or [pcm[:0]]
+    )
+    speech = speech[: int(DETECT_SECONDS * SAMPLE_RATE)]
+    seconds = len(speech) / SAMPLE_RATE
+    if seconds < MIN_SPEECH_SECONDS:
+        raise LanguageUnclear(
+            f"Only {seconds:.1f} s of speech: at least {MIN_SPEECH_SECONDS:g} s are needed to tell the "
+            "language. Send language=<code>."
+        )
+    model = load(model_dir)
+    _, _, probabilities = model.detect_language(np.ascontiguousarray(speech, dtype=np.float32))
+    wanted = {code.split("-")[0].lower() for code in candidates}
+    scores = {code: p for code, p in probabilities if code in wanted}
+    total = sum(scores.values())
+    if not scores or total <= 0:
+        raise LanguageUnclear("None of the organisation's languages was heard. Send language=<code>.")
+    best = max(scores, key=scores.get)
+    probability = scores[best] / total
+    if probability < MIN_PROBABILITY:
+        raise LanguageUnclear(
+            f"The language is unclear (most likely {best}, probability {probability:.2f}). "
+            "Send language=<code>."
+        )
+    return {"language": best, "probability": round(probability, 3), "speech_seconds": round(seconds, 1)}
+
+
+def token_probabilities(
+    model_dir: Path, features, prefix: list[int], text_ids: list[int], *, compute_type: str = "float32"
+) -> list[float]:
+    """The probability the served copy gives each of `text_ids` after `prefix`, teacher-forced on
+    log-mel `features` (80 x 3000, float32; CTranslate2's Whisper.align): the export check gives
+    both copies the same features and compares their probabilities."""
+    import ctranslate2
+    import numpy as np
+
+    if not text_ids:
+        return []
+    model = load(model_dir, compute_type)
+    batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
+    encoder_output = model.model.encode(batch, to_cpu=False)
+    result = model.model.align(encoder_output, prefix, [text_ids], features.shape[-1])[0]
+    return [float(p) for p in result.text_token_probs]

@@ -18,10 +18,18 @@ How (measured choices; figures below):
 - Best epoch by validation WER (greedy, KV cache, Whisper's English normaliser; the base is
   epoch 0; ties go to the earlier epoch; a perfect score ends training).
 - Everyday speech is kept by weight interpolation (WiSE-FT): the shipped weights are
-  base + 0.7 x (trained - base). No general audio is mixed in, so `rehearsal_seconds` is unused.
-- Export: Hugging Face copy (safetensors + the base's tokenizer and configs) and int8
-  CTranslate2 copy; then the parity check: PyTorch greedy against the exported copy as it
-  serves (faster-whisper, beam 5) on the test split, packed like training.
+  base + s x (trained - base). The table below fixed s at 0.7 on one English set, and on another
+  (13 natural-voice recordings, 10.9 min) 0.7 gave back most of the gain (valid WER 2.7 % ->
+  16.2 %). So s is measured per run (brain.choose_share): each of brain.SHARES on the validation
+  split and on the anchor set in the model's language; the best validation WER whose everyday
+  WER stays within half the regression gate's limit of the base's ships. No general audio is
+  mixed in, so `rehearsal_seconds` is unused.
+- Targets in the model's language: a multilingual base gets `<|lang|><|transcribe|>` in its
+  prefix (windows.Tokens), and WERs use that language's normaliser.
+- Export: Hugging Face copy (safetensors + the base's tokenizer and configs) and a float32
+  CTranslate2 copy; then the export check (export.py): PyTorch greedy against the exported copy
+  greedy in float32 (is it the same model?), and int8 against float32 as served (beam 5), which
+  chooses the serving precision.
 
 Measured with Whisper tiny.en on tests/domain/cardiology.py (12 min; 140 clips in 10 espeak-ng
 voices; the table's runs used its earlier lower-case cues without punctuation). Its test
@@ -81,12 +89,12 @@ import soundfile as sf
 import torch
 
 from . import PYTORCH_DIR
-from .brain import INTERPOLATION, train
-from .export import export, parity
+from .brain import SHARES, train
+from .export import export, export_is_correct, parity
 from .windows import Tokens, Window, _max_new_tokens, _read_json, encode, greedy, load_whisper
 
 # Fields of the base's model.json that describe the base's weights, not the fine-tuned ones.
-BASE_ONLY_FIELDS = ("evaluation", "source_sha256", "install_check", "install_seconds")
+BASE_ONLY_FIELDS = ("evaluation", "source_sha256", "install_check", "install_seconds", "languages", "serving")
 
 
 def transcribe_clips(model_dir: Path, wav_paths: list[str], *, batch_size: int = 8) -> list[str]:
@@ -125,18 +133,22 @@ def fine_tune(
     train_encoder: bool = False,
     epochs: int | None = None,
     lr: float | None = None,
-    interpolation: float = INTERPOLATION,
+    anchor_rows: list[dict] | None = None,
+    max_regression: float = 2.0,
+    shares: tuple[float, ...] = SHARES,
 ) -> dict:
     """Fine-tune the base on the customer's segments and write a servable model directory.
 
     `rehearsal_seconds` is unused: this family keeps everyday speech by interpolating towards
     the base's weights, which measured better than mixing in synthetic general speech (see the
-    module docstring). Returns the summary (WERs in percent) also written to model.json; raises
-    RuntimeError when the exported copy scores more than PARITY_TOLERANCE WER points (at least
-    PARITY_MIN_WORDS words) worse than the trained one on the test split."""
+    module docstring); how far is measured on `anchor_rows` (brain.choose_share). Returns the
+    summary (WERs in percent) also written to model.json, with the export check and the serving
+    precision it chose; raises RuntimeError only when the exported copy, decoded the same way,
+    does not score like the trained one (export.parity)."""
     started = time.time()
     base_dir, out_dir, work_dir = Path(base_dir), Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
+    language = meta.get("language") or _read_json(base_dir / "model.json").get("language") or "en"
     whisper, tokens, summary = train(
         base_dir,
         train_rows,
@@ -145,7 +157,10 @@ def fine_tune(
         epochs=epochs,
         lr=lr,
         train_encoder=train_encoder,
-        interpolation=interpolation,
+        language=language,
+        anchor_rows=anchor_rows,
+        max_regression=max_regression,
+        shares=shares,
         log=log,
         on_progress=on_progress,
     )
@@ -158,27 +173,43 @@ def fine_tune(
     base_meta = _read_json(base_dir / "model.json")
     for key in BASE_ONLY_FIELDS:
         base_meta.pop(key, None)
-    merged = {**base_meta, **meta, "family": "whisper", "fine_tuned": summary}
+    merged = {**base_meta, **meta, "language": language, "family": "whisper", "fine_tuned": summary}
     (out_dir / "model.json").write_text(json.dumps(merged, indent=2) + "\n")
 
     enter("check", 88)
     mark = time.time()
+    check, serving_check = None, {"compute_type": "int8", "reason": "no test split to measure int8 on"}
     if test_rows:
-        check = parity(whisper, tokens, out_dir, test_rows, work_dir)
+        measured = parity(whisper, tokens, out_dir, test_rows, work_dir, language)
+        check, serving_check = measured["parity"], measured["serving"]
         log(
-            f"test split: trained model {check['pytorch_wer']:.1f}% WER (PyTorch, greedy), "
-            f"exported model {check['exported_wer']:.1f}% (CTranslate2 int8, beam 5)"
+            f"export check: the exported copy gives the trained copy's transcript of the test split "
+            f"token probabilities {check['token_probability_difference']:.3f} apart on average "
+            f"(at most {check['tolerance']:g}); greedy, trained {check['pytorch_wer']:.1f}% WER, "
+            f"exported {check['exported_wer']:.1f}%"
         )
-    else:
-        check = None
+        log(
+            f"serving precision: int8 {serving_check['int8_wer']:.1f}% WER, float32 "
+            f"{serving_check['float32_wer']:.1f}% ({serving_check['decoding']}); "
+            f"{serving_check['compute_type']} serves"
+        )
     summary["parity_s"] = round(time.time() - mark, 1)
     summary["parity"] = check
+    summary["serving"] = serving_check
     summary["wall_s"] = round(time.time() - started, 1)
-    merged.update({"fine_tuned": {k: v for k, v in summary.items() if k != "parity"}, "parity": check})
+    merged.update(
+        {
+            "fine_tuned": {k: v for k, v in summary.items() if k not in ("parity", "serving")},
+            "parity": check,
+            "serving": serving_check,
+        }
+    )
     (out_dir / "model.json").write_text(json.dumps(merged, indent=2) + "\n")
-    if check and check["exported_wer"] > check["pytorch_wer"] + check["tolerance_wer_points"]:
+    if check and not export_is_correct(check):
         raise RuntimeError(
-            f"the exported model scores {check['exported_wer']:.1f} % WER on the test split against "
-            f"{check['pytorch_wer']:.1f} % for the trained one, so it would not serve what was trained"
+            f"the exported model is not the model that was trained: reading the same transcripts of "
+            f"the test split, its token probabilities are {check['token_probability_difference']:.3f} "
+            f"apart from the trained copy's on average (a correct export: under {check['tolerance']:g}); "
+            f"greedy, it scores {check['exported_wer']:.1f} % WER against {check['pytorch_wer']:.1f} %"
         )
     return summary

@@ -174,13 +174,15 @@ def _max_new_tokens(windows: list[Window]) -> int:
     return int(max(w.duration for w in windows) * 6) + 16
 
 
-def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
-    """WER in percent after Whisper's English normaliser (casing, punctuation, numbers)."""
+def word_error_rate(references: list[str], hypotheses: list[str], language: str | None = "en") -> float:
+    """WER in percent after Whisper's normaliser for the language (training.engine.text)."""
     import jiwer
 
     from ..text import normalise
 
-    pairs = [(normalise(r), normalise(h)) for r, h in zip(references, hypotheses, strict=True)]
+    pairs = [
+        (normalise(r, language), normalise(h, language)) for r, h in zip(references, hypotheses, strict=True)
+    ]
     pairs = [(r, h) for r, h in pairs if r]
     if not pairs:
         return 0.0

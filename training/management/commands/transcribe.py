@@ -1,14 +1,18 @@
-"""`manage.py transcribe FILE --language en | --model custom_model_<id>`: the STT JSON, printed."""
+"""`manage.py transcribe FILE --language en | --model custom_model_<id>`: the STT JSON, printed.
+
+`--language auto` detects the language among those published to the organisation that has a
+multilingual base (the first, when several do)."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Language
-from training.inference import transcribe_file
-from training.selectors import stt_model_resolve
+from training.inference import language_resolve, transcribe_file
+from training.selectors import AUTO_LANGUAGE, stt_model_resolve
 
 
 class Command(BaseCommand):
@@ -17,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
         group = parser.add_mutually_exclusive_group(required=True)
-        group.add_argument("--language", help="a base language code, e.g. en")
+        group.add_argument("--language", help="a base language code, e.g. en or nl, or auto")
         group.add_argument("--model", help="custom_model_<id>")
 
     def handle(self, *args, file: Path, language: str | None, model: str | None, **options) -> None:
@@ -26,6 +30,7 @@ class Command(BaseCommand):
         try:
             organisation = self._organisation(language=language, model=model)
             resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
+            resolved, detected = language_resolve(organisation=organisation, resolved=resolved, path=file)
             result = transcribe_file(path=file, resolved=resolved)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
@@ -36,6 +41,8 @@ class Command(BaseCommand):
             "words": result["words"],
             "duration": result["duration"],
             "model": resolved.label,
+            "language": resolved.language.code,
+            "language_probability": detected.get("language_probability"),
             "error": None,
         }
         self.stdout.write(json.dumps(payload))
@@ -48,6 +55,12 @@ class Command(BaseCommand):
             if custom is None or not model.removeprefix("custom_model_").isdigit():
                 raise ApplicationError(f"Custom model {model!r} not found.", error_code="MODEL_NOT_FOUND")
             return custom.organisation
+        if language == AUTO_LANGUAGE:
+            return (
+                Organisation.objects.filter(publications__language__base_models__isnull=False)
+                .distinct()
+                .first()
+            )
         lang = Language.objects.filter(code=language).first()
         publication = lang.publications.select_related("organisation").first() if lang else None
         if publication is None:
