@@ -177,3 +177,22 @@ def test_transcribe_needs_a_file_and_a_language(owner, login, htmx):
     response = login(owner).post("/transcriptions/new/", {}, **htmx)
     assert response.status_code == 422
     assert response.content.decode().count("This field is required.") == 2
+
+
+@pytest.mark.parametrize("form", ["/transcriptions/new/", "/alignments/new/"])
+def test_with_a_multilingual_base_the_dropdown_offers_detection_and_its_languages(owner, german, login, form):
+    from custom_models.services import language_publish
+
+    assert "Detect the language" not in login(owner).get(form).content.decode()  # tiny.en cannot tell
+
+    language_publish(language=german, organisation=owner.organisation)
+    content = login(owner).get(form).content.decode()
+    assert '<option value="auto">Detect the language</option>' in content
+    assert '<option value="de">German</option>' in content
+
+
+def test_a_detected_job_shows_the_language_it_heard_and_how_sure(owner, german, login):
+    jobs.transcription(
+        owner, filename="hallo.wav", model_label="auto", language=german, language_probability=0.97
+    )
+    assert "German (detected, 97%)" in login(owner).get("/").content.decode()
