@@ -322,6 +322,6 @@ def choose_share(measured: list[dict], *, budget: float) -> dict:
     best = min(allowed, key=lambda m: (m["valid_wer"], -m["share"]))
     return {
         **best,
-        "why": f"the best validation WER with everyday speech within {budget:g} points of the base's "
+        "why": f"the best validation WER with everyday speech at most {budget:g} WER points over the base's "
         f"({base['anchor_wer']:.1f}% -> {best['anchor_wer']:.1f}%)",
     }

@@ -136,6 +136,7 @@ def fine_tune(
     anchor_rows: list[dict] | None = None,
     max_regression: float = 2.0,
     shares: tuple[float, ...] = SHARES,
+    seed: int = 0,
 ) -> dict:
     """Fine-tune the base on the customer's segments and write a servable model directory.
 
@@ -163,6 +164,7 @@ def fine_tune(
         shares=shares,
         log=log,
         on_progress=on_progress,
+        seed=seed,
     )
 
     enter("export", 85)
