@@ -22,6 +22,7 @@ FULL = {
     "training": ["--minutes", "10", "--epochs", "2"],
     "inference": ["--minutes", "10", "--long-minutes", "30"],
     "quality": ["--minutes", "12"],
+    "export_check": ["--runs", "10"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -112,6 +113,12 @@ def table(results: dict) -> str:
                 f"{piper.get('base_word_error_rate')}% -> {piper.get('custom_word_error_rate')}%), "
                 f"{r['wall_seconds']} s; everyday speech "
                 f"{general.get('base_word_error_rate')}% -> {general.get('custom_word_error_rate')}%"
+            )
+        elif name == "export_check":
+            rows.append(
+                f"export     {r['failed_by_export_check']} of {len(r['runs'])} English runs failed by the "
+                f"export check; {r['served_float32']} serve float32; validation WER given back at most "
+                f"{r['valid_wer_given_back_max']} points"
             )
     return "\n".join(rows)
 
