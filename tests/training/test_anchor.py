@@ -1,5 +1,7 @@
 """Every base's anchor set: everyday sentences in a voice no model here trains on, and non-speech."""
 
+import json
+
 import soundfile as sf
 
 from training import anchor
@@ -39,3 +41,20 @@ def test_a_multilingual_base_holds_one_anchor_set_per_language(tmp_path):
     assert 30 < sum(row["duration"] for row in speech) < 120
     assert sorted(p.name for p in tmp_path.glob("*anchor*")) == ["anchor-de"]  # English's `anchor/` is apart
     assert anchor.has_anchor_set(tmp_path, "de") and not anchor.has_anchor_set(tmp_path, "en")
+    assert {row["voice"] for row in speech} == {"kokoro:jf_nezumi"}
+
+
+def test_a_set_built_in_another_voice_is_built_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(anchor, "COUNT", 2)  # two sentences are enough to see it rebuilt
+    rows = anchor.anchor_set(tmp_path, "es", log=lambda line: None)
+    manifest = tmp_path / "anchor-es" / "manifest.json"
+    old = [
+        {key: value for key, value in row.items() if key != "voice"}
+        for row in json.loads(manifest.read_text())
+    ]
+    manifest.write_text(json.dumps(old))  # as an earlier release wrote it, in espeak-ng f3
+
+    assert not anchor.has_anchor_set(tmp_path, "es")
+    again = anchor.anchor_set(tmp_path, "es", log=lambda line: None)
+    assert [row["text"] for row in again] == [row["text"] for row in rows]
+    assert again[0]["voice"] == "kokoro:jf_nezumi"

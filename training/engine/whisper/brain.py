@@ -192,8 +192,10 @@ def train(
     language = language or _read_json(base_dir / "model.json").get("language") or "en"
     tokens = Tokens(whisper, pytorch_dir, language)
     train_windows, valid_windows = pack(train_rows), pack(valid_rows)
-    # Everyday sentences, packed like the customer's clips; they never train.
-    anchor_windows = pack([{**row, "source": "anchor"} for row in anchor_rows or [] if row["text"]])
+    # Everyday sentences, one window each, as the regression gate hears them; they never train.
+    anchor_windows = pack(
+        [{**row, "source": None} for row in anchor_rows or [] if row["text"]], max_seconds=0.0
+    )
     windows = train_windows + valid_windows + anchor_windows
     train_seconds = sum(r["duration"] for r in train_rows)
     default_epochs, default_lr = schedule_for(train_seconds)
