@@ -103,3 +103,24 @@ def scratch_folder(prefix: str) -> tempfile.TemporaryDirectory:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def demo_database_in_process(keep: Path | None, prefix: str) -> Path:
+    """A scratch folder (kept where `keep` says) whose database this process uses, migrated and
+    seeded with the demo organisations: the product's own path, run in process."""
+    import os
+
+    scratch = Path(keep or tempfile.mkdtemp(prefix=prefix))
+    scratch.mkdir(parents=True, exist_ok=True)
+    os.environ.update({"VAR_DIR": str(scratch / "var"), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    os.environ.pop("DATABASE_URL", None)  # the training child must see this scratch database too
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
+    return scratch

@@ -35,7 +35,6 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -385,19 +384,10 @@ def main() -> None:
     if unknown:
         parser.error(f"no domain set for {', '.join(unknown)} (there are {', '.join(DOMAINS)})")
 
-    scratch = Path(args.keep or tempfile.mkdtemp(prefix="bench-languages-"))
-    scratch.mkdir(parents=True, exist_ok=True)
-    os.environ.update({"VAR_DIR": str(scratch / "var"), "DJANGO_SETTINGS_MODULE": "config.settings"})
-    os.environ.pop("DATABASE_URL", None)  # the training child must see this scratch database too
+    from bench.common import demo_database_in_process
 
-    import django
+    scratch = demo_database_in_process(args.keep, "bench-languages-")
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", stdout=quiet)
     sets = scratch / "sets"
     sets.mkdir(exist_ok=True)
 

@@ -15,9 +15,7 @@ product's metrics (Whisper's English normaliser on both sides).
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -91,15 +89,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the scratch folder here")
     args = parser.parse_args()
 
-    scratch = Path(args.keep or tempfile.mkdtemp(prefix="bench-quality-"))
-    scratch.mkdir(parents=True, exist_ok=True)
-    os.environ.update({"VAR_DIR": str(scratch / "var"), "DJANGO_SETTINGS_MODULE": "config.settings"})
-    os.environ.pop("DATABASE_URL", None)  # the training child must see this scratch database too
+    from bench.common import demo_database_in_process
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    scratch = demo_database_in_process(args.keep, "bench-quality-")
 
     from accounts.models import Organisation
     from custom_models.models import CustomModel
@@ -110,9 +102,6 @@ def main() -> None:
     from training.models import TrainingRun
     from training.services import training_run_start
 
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", stdout=quiet)
     data_dir = scratch / "cardiology"
     summary = cardiology.build(data_dir, minutes=args.minutes, test_recordings=args.test_recordings)
 
