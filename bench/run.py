@@ -23,6 +23,7 @@ FULL = {
     "inference": ["--minutes", "10", "--long-minutes", "30"],
     "quality": ["--minutes", "12"],
     "export_check": ["--runs", "10"],
+    "languages": ["--languages", "de,nl,es", "--minutes", "12"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -119,6 +120,20 @@ def table(results: dict) -> str:
                 f"export     {r['failed_by_export_check']} of {len(r['runs'])} English runs failed by the "
                 f"export check; {r['served_float32']} serve float32; validation WER given back at most "
                 f"{r['valid_wer_given_back_max']} points"
+            )
+        elif name == "languages":
+            for code, lang in r["languages"].items():
+                overall = (lang.get("domain_by_voice") or {}).get("all") or {}
+                everyday = (lang.get("general_speech") or {}).get("all") or {}
+                rows.append(
+                    f"languages  {code}: {lang['status']} in {lang.get('wall_seconds')} s; domain WER "
+                    f"{overall.get('base_word_error_rate')}% -> {overall.get('custom_word_error_rate')}% "
+                    f"({overall.get('relative_reduction')}% better); everyday "
+                    f"{everyday.get('change_wer_points')} points"
+                )
+            rows.append(
+                f"languages  detection {r['detection']['all']['accuracy']}% correct; "
+                f"RTF {r['rtf']['mean']} ({r['machine']})"
             )
     return "\n".join(rows)
 
