@@ -34,6 +34,7 @@ import soundfile as sf
 
 from datasets import media
 from training.engine.starter.text import EVERYDAY_TEST
+from training.engine.text import language_code as language_code_of
 
 FOLDER = "anchor"
 SENTENCES_DIR = Path(__file__).parent / "sentences" / "everyday"
@@ -53,13 +54,9 @@ NON_SPEECH_SECONDS = 4.0
 NON_SPEECH = ("room_tone", "hum")
 
 
-def _code(language_code: str) -> str:
-    return language_code.lower().split("-")[0]
-
-
 def sentences(language_code: str) -> list[str]:
     """The language's anchor sentences ([] when it has none)."""
-    code = _code(language_code)
+    code = language_code_of(language_code)
     if code == "en":
         return SENTENCES
     path = SENTENCES_DIR / f"{code}.txt"
@@ -74,12 +71,12 @@ def speaks_anchor_language(language_code: str) -> bool:
 
 
 def _folder(base_dir: Path, language_code: str) -> Path:
-    code = _code(language_code)
+    code = language_code_of(language_code)
     return Path(base_dir) / (FOLDER if code == "en" else f"{FOLDER}-{code}")
 
 
 def voice_of(language_code: str) -> str:
-    return "piper:joe" if _code(language_code) == "en" else f"kokoro:{ANCHOR_KOKORO_VOICE}"
+    return "piper:joe" if language_code_of(language_code) == "en" else f"kokoro:{ANCHOR_KOKORO_VOICE}"
 
 
 def has_anchor_set(base_dir: Path, language_code: str = "en") -> bool:
@@ -89,7 +86,11 @@ def has_anchor_set(base_dir: Path, language_code: str = "en") -> bool:
         return False
     rows = json.loads(manifest.read_text())
     # Sets built before the voice was recorded are piper's (English) or espeak-ng f3's (others).
-    built = rows[0].get("voice", "piper:joe" if _code(language_code) == "en" else "espeak:f3") if rows else ""
+    built = (
+        rows[0].get("voice", "piper:joe" if language_code_of(language_code) == "en" else "espeak:f3")
+        if rows
+        else ""
+    )
     return built == voice_of(language_code)
 
 
@@ -115,7 +116,11 @@ def anchor_build(base_dir: Path, language_code: str = "en", *, log: Callable[[st
     partial = base_dir / f".{target.name}.{os.getpid()}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    speak = _speak if _code(language_code) == "en" else functools.partial(_kokoro, _code(language_code))
+    speak = (
+        _speak
+        if language_code_of(language_code) == "en"
+        else functools.partial(_kokoro, language_code_of(language_code))
+    )
     voice = voice_of(language_code)
     try:
         rows = []

@@ -30,6 +30,7 @@ from custom_models.quotas import claim_release, claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
 from training.anchor import anchor_build, has_anchor_set, speaks_anchor_language
+from training.engine.text import language_code as language_code_of
 from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun
 from training.selectors import training_run_output_dir, training_run_work_dir
 
@@ -424,11 +425,9 @@ def base_model_install(
     another language already uses keeps its directory: one multilingual base serves them all."""
     folder = _base_model_folder(language_code=language_code, domain=domain, source=source, folder=folder)
     existed = (Path(settings.MODELS_DIR) / folder).exists()
-    folder, meta = _base_model_files(
-        language_code=language_code, domain=domain, source=source, folder=folder, log=log
-    )
+    meta = _base_model_files(source=source, folder=folder, log=log)
     spoken = meta.get("languages") or []
-    if spoken and language_code.lower().split("-")[0] not in spoken:
+    if spoken and language_code_of(language_code) not in spoken:
         if not existed and not BaseModel.objects.filter(path=folder).exists():
             shutil.rmtree(Path(settings.MODELS_DIR) / folder, ignore_errors=True)  # installed for nothing
         raise ApplicationError(
@@ -454,9 +453,8 @@ def base_model_install_all(
     """Install a multilingual base once and make it the `domain` base of every language it speaks
     that has none yet (an operator's choice is kept: English stays on its own base). Each becomes a
     trainable base language; publishing it to organisations stays the operator's choice."""
-    folder, meta = _base_model_files(
-        language_code=ALL_LANGUAGES, domain=domain, source=source, folder=folder, log=log
-    )
+    folder = _base_model_folder(language_code=ALL_LANGUAGES, domain=domain, source=source, folder=folder)
+    meta = _base_model_files(source=source, folder=folder, log=log)
     taken = set(BaseModel.objects.filter(domain=domain).values_list("language__code", flat=True))
     bases = []
     with transaction.atomic():
@@ -486,12 +484,10 @@ def _base_model_folder(*, language_code: str, domain: str, source: str, folder: 
     return same_source.path if same_source else f"{language_code}-{domain}-{name}".lower()
 
 
-def _base_model_files(
-    *, language_code: str, domain: str, source: str, folder: str | None, log: Callable[[str], None]
-) -> tuple[str, dict]:
+def _base_model_files(*, source: str, folder: str, log: Callable[[str], None]) -> dict:
+    """The engine installs (or keeps) `source` in MODELS_DIR/`folder`; its model.json."""
     from training import engine
 
-    folder = _base_model_folder(language_code=language_code, domain=domain, source=source, folder=folder)
     target = Path(settings.MODELS_DIR) / folder
     try:
         meta = engine.install_base_model(source, target, log=log)
@@ -499,7 +495,7 @@ def _base_model_files(
         raise ApplicationError(
             f"{source} is not a loadable model directory: {exc}", error_code="model_unavailable", status=400
         ) from exc
-    return folder, meta
+    return meta
 
 
 def _anchor_for(base_dir: Path, language_code: str, log: Callable[[str], None]) -> None:

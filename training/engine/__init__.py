@@ -38,6 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import LanguageUnclear, ModelLoadError
+from .text import language_code
 
 __all__ = [
     "FAMILIES",
@@ -94,7 +95,8 @@ def _family(model_dir: str | Path):
     return importlib.import_module(f"{__name__}.{family_of(model_dir)}")
 
 
-def _read_meta(model_dir: str | Path) -> dict:
+def read_meta(model_dir: str | Path) -> dict:
+    """A model directory's model.json ({} when it has none or it does not parse)."""
     try:
         return json.loads((Path(model_dir) / "model.json").read_text())
     except (OSError, ValueError):
@@ -103,32 +105,31 @@ def _read_meta(model_dir: str | Path) -> dict:
 
 def languages(model_dir: str | Path) -> list[str]:
     """The language codes a model speaks: a multilingual base all of Whisper's, a custom model its own."""
-    meta = _read_meta(model_dir)
+    meta = read_meta(model_dir)
     if meta.get("language"):
-        return [str(meta["language"]).lower().split("-")[0]]
+        return [language_code(str(meta["language"]))]
     return list(meta.get("languages") or ["en"])
 
 
-def _spoken(model_dir: str | Path, language: str | None) -> str | None:
-    """The language code to decode in: the model's own when it has one (a custom model keeps the
-    language it was trained in), else the one asked for."""
-    meta = _read_meta(model_dir)
-    own = meta.get("language") or (None if len(meta.get("languages") or []) > 1 else "en")
-    code = own or language
-    return str(code).lower().split("-")[0] if code else None
+def spoken(model_dir: str | Path, language: str | None) -> str | None:
+    """The language code to decode in: the model's own when it speaks one (a custom model keeps
+    the language it was trained in, an English-only base English), else the one asked for."""
+    own = languages(model_dir)
+    code = own[0] if len(own) == 1 else language
+    return language_code(code) if code else None
 
 
 def transcribe(model_dir: str | Path, media_path: str | Path, *, language: str | None = None) -> dict:
     """Transcribe any ffmpeg-readable file, of any length, in bounded memory."""
     return _family(model_dir).transcribe(
-        Path(model_dir), Path(media_path), language=_spoken(model_dir, language)
+        Path(model_dir), Path(media_path), language=spoken(model_dir, language)
     )
 
 
 def recognise(model_dir: str | Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
     """Transcripts of short 16 kHz mono clips (at most 30 s each), as the model writes them."""
     return _family(model_dir).recognise(
-        Path(model_dir), list(wav_paths), language=_spoken(model_dir, language)
+        Path(model_dir), list(wav_paths), language=spoken(model_dir, language)
     )
 
 
@@ -139,7 +140,7 @@ def align_words(
 
     Words the model cannot place get None. Memory depends on a window, not on the file."""
     return _family(model_dir).align_words(
-        Path(model_dir), Path(wav_path), list(words), language=_spoken(model_dir, language)
+        Path(model_dir), Path(wav_path), list(words), language=spoken(model_dir, language)
     )
 
 
@@ -166,7 +167,7 @@ def align_lines(
         Path(model_dir),
         Path(wav_path),
         [w for words in line_words for w in words],
-        language=_spoken(model_dir, language),
+        language=spoken(model_dir, language),
     )
     segments, warnings, cursor = [], [], 0
     for number, (line, words) in enumerate(zip(lines, line_words, strict=True), start=1):
@@ -261,7 +262,7 @@ def common_words(model_dir: str | Path, *, language: str | None = None) -> Calla
     Whisper: the word is one token of its tokenizer (byte-pair merges follow frequency, so an
     everyday word is one piece and "apixaban" is three). CTC: its language model gives the word
     a probability above one in 100,000."""
-    return _family(model_dir).common_words(Path(model_dir), _spoken(model_dir, language))
+    return _family(model_dir).common_words(Path(model_dir), spoken(model_dir, language))
 
 
 def speech_regions(wav_path: str | Path) -> list[tuple[float, float]]:

@@ -37,8 +37,13 @@ def _basic():
     return BasicTextNormalizer()
 
 
+def language_code(language: str) -> str:
+    """Whisper's code for a language code as the catalogue may write it ("en-US" -> "en")."""
+    return language.lower().split("-")[0]
+
+
 def is_english(language: str | None) -> bool:
-    return (language or "en").lower().split("-")[0] == "en"
+    return language_code(language or "en") == "en"
 
 
 def normaliser_name(language: str | None = "en") -> str:

@@ -75,8 +75,9 @@ def common_words(model_dir: Path, language: str | None = None) -> Callable[[str]
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(model_dir / CTRANSLATE2_DIR / "tokenizer.json"))
-    code = (language or "en").lower().split("-")[0]
-    most = COMMON_WORD_TOKENS.get(code, COMMON_WORD_TOKENS_OTHER)
+    from ..text import language_code
+
+    most = COMMON_WORD_TOKENS.get(language_code(language or "en"), COMMON_WORD_TOKENS_OTHER)
     return lambda word: len(tokenizer.encode(f" {word}", add_special_tokens=False).ids) <= most
 
 

@@ -250,14 +250,18 @@ def train(
     brain.finished, brain.hparams.epochs_run = False, 0
     brain.fit((epoch for epoch in range(1, epochs + 1) if not brain.finished), train_loader, valid_loader)
     best = brain.hparams.best
+    # The base (share 0) and the best epoch (share 1) were validated already.
+    known_valid = {0.0: base_wer, 1.0: best["valid_wer"]}
     measured = []
     for share in sorted(set(shares) | {0.0}):
-        whisper.model.load_state_dict(best["state"], strict=False)
-        blend(whisper.model, hparams["anchor"], share)
+        whisper.model.load_state_dict(best["state"] if share else hparams["anchor"], strict=False)
+        if share:
+            blend(whisper.model, hparams["anchor"], share)
+        valid_wer = known_valid[share] if share in known_valid else brain.validate(valid_loader)
         measured.append(
             {
                 "share": share,
-                "valid_wer": round(brain.validate(valid_loader), 2),
+                "valid_wer": round(valid_wer, 2),
                 "anchor_wer": round(brain.validate(anchor_loader), 2) if anchor_loader else None,
             }
         )

@@ -13,11 +13,11 @@ would not fit in bounded memory.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
+from .. import read_meta, spoken
 from ..cache import ModelCache
 from ..errors import ModelLoadError
 from . import CTRANSLATE2_DIR
@@ -67,13 +67,6 @@ def _cache_key(model_dir: Path, compute_type: str) -> str:
     return f"{ct2}:{mtime}:{compute_type}"
 
 
-def _read_meta(model_dir: Path) -> dict:
-    try:
-        return json.loads((Path(model_dir) / "model.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
 def compute_type_of(model_dir: Path) -> str:
     """How the model computes where it serves: float16 on a GPU; on a CPU the precision its
     export check chose (model.json "serving"), int8 for a base or a model from before that check."""
@@ -81,7 +74,7 @@ def compute_type_of(model_dir: Path) -> str:
 
     if ctranslate2.get_cuda_device_count() > 0:
         return "float16"
-    return (_read_meta(model_dir).get("serving") or {}).get("compute_type") or "int8"
+    return (read_meta(model_dir).get("serving") or {}).get("compute_type") or "int8"
 
 
 def _cpu_threads() -> int:
@@ -133,11 +126,7 @@ def clear_cache() -> None:
 def spoken_language(model_dir: Path, model, language: str | None = None) -> str | None:
     """English-only models speak "en"; a multilingual one model.json's language (a custom model
     keeps its own), else the one asked for, else None (faster-whisper detects it)."""
-    if not model.model.is_multilingual:
-        return "en"
-    own = _read_meta(model_dir).get("language")
-    code = own if isinstance(own, str) and own else language
-    return code.split("-")[0].lower() if code else None
+    return spoken(model_dir, language) if model.model.is_multilingual else "en"
 
 
 def validate(model_dir: Path) -> None:
@@ -260,6 +249,7 @@ def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) ->
 
     from .. import audio
     from ..errors import LanguageUnclear
+    from ..text import language_code
     from ..vad import speech_regions_of
 
     samples, read = [], 0
@@ -282,7 +272,7 @@ def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) ->
         )
     model = load(model_dir)
     _, _, probabilities = model.detect_language(np.ascontiguousarray(speech, dtype=np.float32))
-    wanted = {code.split("-")[0].lower() for code in candidates}
+    wanted = {language_code(code) for code in candidates}
     scores = {code: p for code, p in probabilities if code in wanted}
     total = sum(scores.values())
     if not scores or total <= 0:
