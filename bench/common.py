@@ -124,3 +124,22 @@ def demo_database_in_process(keep: Path | None, prefix: str) -> Path:
     with open(os.devnull, "w") as quiet:
         call_command("seed_demo", stdout=quiet)
     return scratch
+
+
+def cue_clips(folder: Path, name: str) -> list[dict]:
+    """The VTT cues of the recording `folder`/`name`.wav cut into clips under `folder`/cues:
+    [{"wav", "text", "duration", "source"}], as the product prepares cue-timed recordings."""
+    import soundfile as sf
+
+    from datasets.transcripts import parse_transcript
+
+    wav = folder / f"{name}.wav"
+    vtt = wav.with_suffix(".vtt")
+    samples, rate = sf.read(str(wav), dtype="int16")
+    (folder / "cues").mkdir(exist_ok=True)
+    clips = []
+    for n, cue in enumerate(parse_transcript(vtt.name, vtt.read_bytes())):
+        clip = folder / "cues" / f"{name}-{n:03d}.wav"
+        sf.write(str(clip), samples[int(cue.start * rate) : int(cue.end * rate)], rate, subtype="PCM_16")
+        clips.append({"wav": str(clip), "text": cue.text, "duration": cue.end - cue.start, "source": name})
+    return clips

@@ -25,28 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def clips(data_dir: Path, recording: dict) -> list[dict]:
-    """The recording's cues as clips ({wav, text, duration, source}), as the product prepares them."""
-    import soundfile as sf
-
-    from datasets.transcripts import parse_transcript
-
-    wav = data_dir / f"{recording['name']}.wav"
-    vtt = wav.with_suffix(".vtt")
-    samples, rate = sf.read(str(wav), dtype="int16")
-    folder = data_dir / "cues"
-    folder.mkdir(exist_ok=True)
-    rows = []
-    for n, cue in enumerate(parse_transcript(vtt.name, vtt.read_bytes())):
-        clip = folder / f"{recording['name']}-{n:03d}.wav"
-        if not clip.exists():
-            sf.write(str(clip), samples[int(cue.start * rate) : int(cue.end * rate)], rate, subtype="PCM_16")
-        rows.append(
-            {"wav": str(clip), "text": cue.text, "duration": cue.end - cue.start, "source": recording["name"]}
-        )
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
@@ -64,6 +42,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from bench.common import cue_clips
     from tests.domain import cardiology
     from training.anchor import anchor_set
     from training.engine import install_base_model
@@ -78,12 +57,12 @@ def main() -> None:
     )
     summary = summary or cardiology.build(data_dir, minutes=10, test_recordings=2)
     train, test = summary["train"], summary["test"]
-    test_rows = [row for recording in test for row in clips(data_dir, recording)]
+    test_rows = [row for recording in test for row in cue_clips(data_dir, recording["name"])]
 
     runs = []
     for k in range(args.runs):
         chosen = [train[(k + i) % len(train)] for i in range(args.recordings)]
-        rows = [row for recording in chosen for row in clips(data_dir, recording)]
+        rows = [row for recording in chosen for row in cue_clips(data_dir, recording["name"])]
         valid = rows[:: max(2, len(rows) // 6)]
         train_rows = [row for row in rows if row not in valid]
         out = scratch / f"run-{k}"

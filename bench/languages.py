@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from bench import quality  # noqa: E402
 from tests import voices  # noqa: E402
 from tests.domain.cardiology import stamp  # noqa: E402
 from training import anchor  # noqa: E402
@@ -199,34 +200,10 @@ def joined(path: Path, wavs: list[str], seconds: float | None = None) -> float:
 
 
 def scored_by_voice(code: str, references: list[str], by: list[str], base: list[str], custom: list[str]):
-    from bench.quality import _by_voice
     from training import metrics
 
     with metrics.scoring(code):
-        return _by_voice(references, by, base, custom)
-
-
-def domain_by_voice(code: str, folder: Path, recordings: list[dict], base_dir: Path, custom_dir: Path):
-    """Base and custom WER on the held-out test recordings, cue by cue, per test voice."""
-    from datasets.transcripts import parse_transcript
-    from training import engine
-
-    clips, references, by = [], [], []
-    cues_folder = folder / "cues"
-    cues_folder.mkdir(exist_ok=True)
-    for recording in recordings:
-        wav = (folder / recording["name"]).with_suffix(".wav")
-        vtt = wav.with_suffix(".vtt")
-        samples, rate = sf.read(str(wav), dtype="int16")
-        for n, cue in enumerate(parse_transcript(vtt.name, vtt.read_bytes())):
-            clip = cues_folder / f"{recording['name']}-{n:03d}.wav"
-            sf.write(str(clip), samples[int(cue.start * rate) : int(cue.end * rate)], rate, subtype="PCM_16")
-            clips.append(str(clip))
-            references.append(cue.text)
-            by.append(recording["voice"])
-    base = engine.recognise(base_dir, clips, language=code)
-    custom = engine.recognise(custom_dir, clips, language=code)
-    return scored_by_voice(code, references, by, base, custom)
+        return quality._by_voice(references, by, base, custom)
 
 
 def general_speech(code: str, clips: list[dict], base_dir: Path, custom_dir: Path) -> dict:
@@ -288,7 +265,7 @@ def train_language(code: str, sets: Path, minutes: float) -> dict:
     by_voice, general = None, None
     if model.model_path:
         custom_dir = trained_model_path(model.model_path)
-        by_voice = domain_by_voice(code, folder, summary["test"], base_dir, custom_dir)
+        by_voice = quality.domain_by_voice(folder, summary["test"], base_dir, custom_dir, language=code)
         general = general_speech(code, everyday, base_dir, custom_dir)
     log = [line.message for line in model.log_lines.all()]
     return {

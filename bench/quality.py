@@ -42,28 +42,24 @@ def _by_voice(references: list[str], voices: list[str], base: list[str], custom:
     return out
 
 
-def domain_by_voice(data_dir: Path, recordings: list[dict], base_dir: Path, custom_dir: Path) -> dict:
-    """Base and custom WER on the held-out test recordings, cue by cue, per test voice."""
-    import soundfile as sf
+def domain_by_voice(
+    data_dir: Path, recordings: list[dict], base_dir: Path, custom_dir: Path, language: str = "en"
+) -> dict:
+    """Base and custom WER on the held-out test recordings, cue by cue, per test voice, scored in
+    `language`."""
+    from bench.common import cue_clips
+    from training import engine, metrics
 
-    from datasets.transcripts import parse_transcript
-    from training import engine
-
-    clips, references, voices = [], [], []
-    folder = data_dir / "cues"
-    folder.mkdir(exist_ok=True)
+    clips, voices = [], []
     for recording in recordings:
-        wav = (data_dir / recording["name"]).with_suffix(".wav")
-        vtt = wav.with_suffix(".vtt")
-        samples, rate = sf.read(str(wav), dtype="int16")
-        for n, cue in enumerate(parse_transcript(vtt.name, vtt.read_bytes())):
-            clip = folder / f"{recording['name']}-{n:03d}.wav"
-            sf.write(str(clip), samples[int(cue.start * rate) : int(cue.end * rate)], rate, subtype="PCM_16")
-            clips.append(str(clip))
-            references.append(cue.text)
-            voices.append(recording["voice"])
-    base, custom = engine.recognise(base_dir, clips), engine.recognise(custom_dir, clips)
-    return _by_voice(references, voices, base, custom)
+        cut = cue_clips(data_dir, recording["name"])
+        clips += cut
+        voices += [recording["voice"]] * len(cut)
+    wavs = [clip["wav"] for clip in clips]
+    base = engine.recognise(base_dir, wavs, language=language)
+    custom = engine.recognise(custom_dir, wavs, language=language)
+    with metrics.scoring(language):
+        return _by_voice([clip["text"] for clip in clips], voices, base, custom)
 
 
 def general_speech(folder: Path, base_dir: Path, custom_dir: Path) -> dict:

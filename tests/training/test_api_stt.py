@@ -12,6 +12,17 @@ from training.inference import transcription_job_run
 from training.models import TranscriptionJob
 
 URL = "/api/v3/stt"
+JOB_FIELDS = {
+    "id",
+    "status",
+    "text",
+    "words",
+    "duration",
+    "model",
+    "language",
+    "language_probability",
+    "error",
+}
 
 
 def post(persona, audio_dir, **fields):
@@ -42,17 +53,7 @@ def test_base_language_job_is_queued_then_done(
 
     assert transcription_job_run(job_id=body["id"]) == "done"
     result = owner.client().get(f"{URL}/{body['id']}").json()
-    assert set(result) == {
-        "id",
-        "status",
-        "text",
-        "words",
-        "duration",
-        "model",
-        "language",
-        "language_probability",
-        "error",
-    }
+    assert set(result) == JOB_FIELDS
     assert result["language"] == "en" and result["language_probability"] is None  # asked for, not detected
     assert result["status"] == "done" and result["model"] == "en" and result["error"] is None
     assert result["duration"] == pytest.approx(2.5, abs=1.0)
@@ -121,16 +122,6 @@ def test_transcribe_command_prints_the_same_json(owner, audio_dir, tiny_base):
     out = StringIO()
     call_command("transcribe", str(audio_dir / "speech.wav"), "--language", "en", stdout=out)
     result = json.loads(out.getvalue())
-    assert set(result) == {
-        "id",
-        "status",
-        "text",
-        "words",
-        "duration",
-        "model",
-        "language",
-        "language_probability",
-        "error",
-    }
+    assert set(result) == JOB_FIELDS
     assert result["language"] == "en" and result["language_probability"] is None  # asked for, not detected
     assert result["status"] == "done" and result["model"] == "en"
