@@ -24,6 +24,7 @@ FULL = {
     "quality": ["--minutes", "12"],
     "export_check": ["--runs", "10"],
     "languages": ["--languages", "de,nl,es", "--minutes", "12"],
+    "versions": ["--minutes", "10"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -134,6 +135,16 @@ def table(results: dict) -> str:
             rows.append(
                 f"languages  detection {r['detection']['all']['accuracy']}% correct; "
                 f"RTF {r['rtf']['mean']} ({r['machine']})"
+            )
+        elif name == "versions":
+            resumed, worse, back = r["v2_killed_and_resumed"], r["v3_shuffled_transcripts"], r["rollback"]
+            rows.append(
+                f"versions   killed at epoch {resumed['kill']['after_epoch']}.5/{resumed['kill']['of']} and "
+                f"resumed: {r['resumed_wall_ratio']}x the uninterrupted wall time, test WER "
+                f"{r['resumed_test_wer_change']:+} points, {resumed['epochs_trained_twice']} epoch(s) "
+                f"trained twice; shuffled v{worse['version']} active: "
+                f"{worse['active_version_after'] == worse['version']}; roll back to a transcript in "
+                f"{back['seconds_activate_to_transcript']} s"
             )
     return "\n".join(rows)
 

@@ -268,6 +268,10 @@ TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(VAR_DIR / "training"))
 # and so is a run still queued after TRAINING_QUEUE_TIMEOUT.
 TRAINING_HEARTBEAT_TIMEOUT = env_int("TRAINING_HEARTBEAT_TIMEOUT", 180)
 TRAINING_QUEUE_TIMEOUT = env_int("TRAINING_QUEUE_TIMEOUT", 6 * 3600)
+# A run whose trainer dies (worker killed, process lost) is queued again and resumes from its
+# last epoch's checkpoint (kept in storage under checkpoints/, so any worker can read it); after
+# this many trainers have taken it, it fails as before.
+TRAINING_MAX_ATTEMPTS = env_int("TRAINING_MAX_ATTEMPTS", 3)
 
 # Background work. Training gets its own, longer timeout per task; the cluster's
 # retry must stay longer than any task's timeout or a running task is handed out twice.

@@ -101,7 +101,10 @@ class CustomModel(models.Model):
     )
     enabled = models.BooleanField(default=False)
     disabled_reason = models.TextField(blank=True)
-    model_path = models.CharField(max_length=500, blank=True, help_text="The trained model's directory.")
+    model_path = models.CharField(
+        max_length=500, blank=True, help_text="The active version's directory: what transcriptions use."
+    )
+    active_version = models.PositiveIntegerField(null=True, blank=True)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,6 +135,18 @@ class CustomModel(models.Model):
     @property
     def can_train(self) -> bool:
         return self.training_status in {TrainingStatus.NOT_RUNNING, TrainingStatus.FAILED}
+
+    @property
+    def can_train_again(self) -> bool:
+        """A new version may train from Success or Failed once a version exists (the panel's
+        "Train a new version"); `can_train` is the first training's button, as the spec has it."""
+        return self.training_status in {TrainingStatus.SUCCESS, TrainingStatus.FAILED} and bool(
+            self.model_path
+        )
+
+    @property
+    def can_start_training(self) -> bool:
+        return self.can_train or self.can_train_again
 
     @property
     def stt_name(self) -> str:

@@ -56,6 +56,7 @@ class CustomModelOutput(serializers.ModelSerializer):
             "enabled",
             "disabled_reason",
             "model",
+            "active_version",
             "created_at",
             "updated_at",
         ]
@@ -81,6 +82,7 @@ class CustomModelOutput(serializers.ModelSerializer):
             "enabled": model.enabled,
             "disabled_reason": model.disabled_reason,
             "model": model.stt_name,
+            "active_version": model.active_version,
             "created_at": _iso_datetime(model.created_at),
             "updated_at": _iso_datetime(model.updated_at),
         }

@@ -3,6 +3,7 @@ from django.urls import path
 from panel import dataset_views, views
 from panel import views_dashboard as dashboard
 from panel import views_evaluation as evaluation
+from panel import views_versions as versions
 
 app_name = "panel"
 model = "custom-models/<int:id>/"
@@ -22,6 +23,10 @@ urlpatterns = [
     path(model + "evaluation/", evaluation.evaluation_section, name="evaluation"),
     path(model + "evaluation/utterances/", evaluation.evaluation_utterances, name="evaluation-utterances"),
     path(model + "evaluation/clips/<int:position>/", evaluation.evaluation_clip, name="evaluation-clip"),
+    # The Versions section: one version per successful training run (panel/views_versions.py).
+    path(model + "versions/<int:version>/activate/", versions.version_activate, name="version-activate"),
+    path(model + "versions/<int:version>/delete/", versions.version_delete, name="version-delete"),
+    path(model + "versions/<int:version>/download/", versions.version_download, name="version-download"),
     path(model + "datasets/", dataset_views.dataset_rows, name="dataset-rows"),
     path(model + "datasets/<int:file_id>/download/", dataset_views.dataset_download, name="dataset-download"),
     path(model + "datasets/<int:file_id>/delete/", dataset_views.dataset_delete, name="dataset-delete"),

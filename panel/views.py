@@ -27,6 +27,7 @@ from panel.htmx import is_htmx as _is_htmx
 from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
+from training.selectors import custom_model_version_list
 from training.services import custom_model_enable, training_run_cancel, training_run_start
 
 LIST = "panel/custom_models.html"
@@ -49,6 +50,11 @@ def _model_or_404(membership: Membership, id: int) -> CustomModel:
         return selectors.custom_model_get(organisation=membership.organisation, id=id)
     except ApplicationError as exc:
         raise Http404(exc.message)
+
+
+def _status_context(model: CustomModel) -> dict:
+    """What the status area and the parts of the page that follow it (the Versions table) need."""
+    return {"model": model, "versions": custom_model_version_list(model=model)}
 
 
 def _create_form_context(membership: Membership, form: CustomModelCreateForm) -> dict:
@@ -106,7 +112,7 @@ def custom_model_create(request, membership):
 def custom_model_detail(request, membership, id: int):
     model = _model_or_404(membership, id)
     context = {
-        "model": model,
+        **_status_context(model),
         "dataset_files": dataset_file_list(model=model),
         "upload_extensions": UPLOAD_EXTENSIONS,
         "upload_max_files": UPLOAD_MAX_FILES,
@@ -119,7 +125,7 @@ def custom_model_detail(request, membership, id: int):
 @_custom_models_page
 def custom_model_status(request, membership, id: int):
     model = _model_or_404(membership, id)
-    return render(request, STATUS, {"model": model})
+    return render(request, STATUS, _status_context(model))
 
 
 @require_POST
@@ -165,12 +171,14 @@ def custom_model_delete(request, membership, id: int):
 @require_POST
 @_custom_models_page
 def custom_model_train(request, membership, id: int):
-    """Train the language: the service validates and queues; this answers in the panel's words.
+    """Train the language, or (from Success or Failed, once the model has a version) train a new
+    version: the service validates and queues; this answers in the panel's words.
 
     Success swaps in the status area (which polls while queued or running); unmatched
     audio opens the "Train anyway?" dialog, whose confirm posts again with skip_unmatched.
     """
     model = _model_or_404(membership, id)
+    serving = model.active_version if model.model_path and model.enabled else None
     skip_unmatched = request.POST.get("skip_unmatched") == "true"
     try:
         training_run_start(
@@ -191,11 +199,13 @@ def custom_model_train(request, membership, id: int):
         message = exc.message or "Validation failed"
         return _train_refused(request, model, message, exc.status)
     message = "Training started successfully"
+    if serving:
+        message += f". Version {serving} keeps serving while the new version trains."
     if not _is_htmx(request):
         messages.success(request, message)
         return redirect("panel:custom-model-detail", id=model.pk)
     model.refresh_from_db()
-    response = render(request, STATUS, {"model": model})
+    response = render(request, STATUS, _status_context(model))
     response["HX-Retarget"] = "#status-panel"
     response["HX-Reswap"] = "outerHTML"
     return _with_events(response, toast=_toast(message), closeDialogs={})
@@ -237,15 +247,16 @@ def custom_model_enable_anyway(request, membership, id: int):
     return _status_answer(request, model, "Custom model enabled")
 
 
-def _status_answer(request: HttpRequest, model: CustomModel, message: str) -> HttpResponse:
-    """An action on the status succeeded: the status area redrawn (it polls while training), a toast."""
+def _status_answer(request: HttpRequest, model: CustomModel, message: str, **events: dict) -> HttpResponse:
+    """An action on the status succeeded: the status area redrawn (it polls while training) with
+    what follows it (the Versions table, the Train buttons), a toast."""
     if not _is_htmx(request):
         messages.success(request, message)
         return redirect("panel:custom-model-detail", id=model.pk)
-    response = render(request, STATUS, {"model": model})
+    response = render(request, STATUS, _status_context(model))
     response["HX-Retarget"] = "#status-panel"
     response["HX-Reswap"] = "outerHTML"
-    return _with_events(response, toast=_toast(message), closeDialogs={})
+    return _with_events(response, toast=_toast(message), closeDialogs={}, **events)
 
 
 def _action_refused(request: HttpRequest, model: CustomModel, exc: ApplicationError) -> HttpResponse:

@@ -3,8 +3,9 @@
 from pathlib import PurePath
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,8 +14,9 @@ from rest_framework.views import APIView
 from accounts.selectors import membership_for_request
 from custom_models.api import CustomModelsView
 from custom_models.serializers import CustomModelOutput
+from datasets.downloads import signed_url
 from datasets.services import stage_upload
-from training import alignment, inference, selectors, services
+from training import alignment, inference, selectors, services, versions
 
 
 class RunInput(serializers.Serializer):
@@ -243,4 +245,98 @@ class AlignmentDownloadApi(APIView):
         body = alignment.alignment_subtitles(job=job, format=format)
         response = HttpResponse(body, content_type="text/vtt" if format == "vtt" else "application/x-subrip")
         response["Content-Disposition"] = f'attachment; filename="{PurePath(job.filename).stem}.{format}"'
+        return response
+
+
+# ---- Versions ----------------------------------------------------------------------------------
+
+
+class VersionOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField(source="finished_at")
+    base = serializers.JSONField(help_text="Language, domain, the base's source and sha256.")
+    data = serializers.JSONField(help_text="Each file's id, name, split and sha256; minutes per split.")
+    settings = serializers.JSONField(help_text="Epochs, learning rate, seed, interpolation, code version.")
+    metrics = serializers.JSONField(allow_null=True)
+    versus_active = serializers.JSONField(
+        allow_null=True,
+        help_text="WER of this version and of the version active when it trained, on both test splits.",
+    )
+    held_back = serializers.CharField(help_text="Why it was not made active by itself; empty if it was.")
+
+    def to_representation(self, run) -> dict:
+        lineage = run.lineage or {}
+        model = self.context["model"]
+        return {
+            "version": run.version,
+            "active": run.version == model.active_version,
+            "created_at": run.finished_at.isoformat().replace("+00:00", "Z") if run.finished_at else None,
+            "base": lineage.get("base"),
+            "data": lineage.get("data"),
+            "settings": lineage.get("settings"),
+            "metrics": run.metrics,
+            "versus_active": (run.evaluation or {}).get("versus_active"),
+            "held_back": run.held_back,
+        }
+
+
+class VersionListApi(CustomModelsView):
+    @extend_schema(responses={200: VersionOutput(many=True)})
+    def get(self, request, id: int):
+        """The model's versions, newest first: one per successful training run."""
+        model = self.get_model(id)
+        runs = selectors.custom_model_version_list(model=model)
+        return Response(VersionOutput(runs, many=True, context={"model": model}).data)
+
+
+class VersionDetailApi(CustomModelsView):
+    error_responses = {"DELETE": (409,)}  # the active version
+
+    @extend_schema(responses={200: VersionOutput})
+    def get(self, request, id: int, version: str):
+        model = self.get_model(id)
+        run = selectors.custom_model_version_get(model=model, version=int(version))
+        return Response(VersionOutput(run, context={"model": model}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, id: int, version: str):
+        """Delete an inactive version's files (admins and sysops)."""
+        versions.custom_model_version_delete(
+            model=self.get_model(id), version=int(version), by=self.membership()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VersionActivateApi(CustomModelsView):
+    error_responses = {"POST": (402, 409)}  # no hosting claim left for a disabled model; active already
+
+    @extend_schema(request=None, responses={200: CustomModelOutput})
+    def post(self, request, id: int, version: str):
+        """Make a version the one that serves: a held-back newer one, or roll back (admins and sysops)."""
+        model = versions.custom_model_version_activate(
+            model=self.get_model(id), version=int(version), by=self.membership()
+        )
+        return Response(CustomModelOutput(model).data)
+
+
+class VersionDownloadApi(CustomModelsView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Location", str, OpenApiParameter.HEADER, response=[307], description="The signed URL."
+            )
+        ],
+        responses={307: OpenApiResponse(description="Redirects to a short-lived signed URL of a zip.")},
+    )
+    def get(self, request, id: int, version: str):
+        """The version as one zip: its CTranslate2 copy (faster-whisper), its PyTorch copy
+        (transformers) and model.json with its lineage."""
+        model = self.get_model(id)
+        run = selectors.custom_model_version_get(model=model, version=int(version))
+        name = versions.custom_model_version_archive(run=run)
+        response = redirect(
+            signed_url(name=name, filename=f"{model.stt_name}-v{run.version}.zip", request=request)
+        )
+        response.status_code = 307  # a temporary redirect that keeps the method
         return response

@@ -37,10 +37,29 @@ class TrainingRun(models.Model):
     cancel_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Resume: a run whose trainer dies is queued again and continues from its last epoch's
+    # checkpoint, up to TRAINING_MAX_ATTEMPTS times; `queued_at` is when it last entered the queue.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Trainers that have taken it.")
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # A run that succeeds is a version of its model (v1, v2, ...), servable from `model_path`.
+    version = models.PositiveIntegerField(null=True, blank=True)
+    model_path = models.CharField(max_length=500, blank=True, help_text="Under TRAINED_MODELS_DIR.")
+    lineage = models.JSONField(
+        null=True, blank=True, help_text="Its base, its data and its settings (training.versions)."
+    )
+    held_back = models.TextField(blank=True, help_text="Why the version was not made active by itself.")
+    version_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["custom_model", "version"],
+                condition=models.Q(version__isnull=False),
+                name="one_run_per_version",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.custom_model} ({self.status})"

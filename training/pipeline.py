@@ -9,11 +9,15 @@ evaluate the custom model 90-99. A heartbeat thread writes progress every few se
 import hashlib
 import logging
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
 
+import soundfile as sf
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, close_old_connections
 
 from custom_models.models import CustomModel
@@ -22,15 +26,23 @@ from training import evaluation, metrics
 from training.anchor import anchor_set, speaks_anchor_language
 from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
-from training.selectors import base_model_dir, training_run_output_dir, training_run_work_dir
+from training.selectors import (
+    base_model_dir,
+    trained_model_path,
+    training_run_output_dir,
+    training_run_work_dir,
+)
 from training.services import (
+    HANDED_BACK,
     Failure,
+    training_checkpoint_prefix,
     training_evaluation_save,
     training_heartbeat,
     training_log_write,
     training_run_fail,
     training_run_succeed,
 )
+from training.versions import code_version, version_lineage
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
@@ -46,6 +58,9 @@ class Reporter:
         self.run = run
         self.model = run.custom_model
         self.progress = 0.0
+        # A resumed run's bar stays where the dead trainer left it while this one prepares again and
+        # catches up (the checkpoint is at most one epoch behind it).
+        self.floor = self.model.training_progress if run.attempts > 1 else 0
         self.stage = "prepare"
         self.stopped = False
         self._done = threading.Event()
@@ -62,7 +77,7 @@ class Reporter:
     def _beat(self) -> None:
         while not self._done.wait(HEARTBEAT_SECONDS):
             try:
-                if not training_heartbeat(run=self.run, progress=round(self.progress)):
+                if not training_heartbeat(run=self.run, progress=round(max(self.progress, self.floor))):
                     self.stopped = True
             except DatabaseError as exc:
                 # A database busy past its timeout: the next beat tries again. Were this thread to
@@ -78,6 +93,41 @@ class Reporter:
         self.stage, self.progress = stage, progress
 
 
+class StorageCheckpoint:
+    """The engine's epoch checkpoints of one run, in the project's storage (local files, or S3 in
+    the scale profile) so that whichever worker resumes the run reads them. Each epoch end writes
+    a new file before the older one goes: a trainer killed mid-write leaves the previous one."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        self.prefix = training_checkpoint_prefix(run)
+
+    def _names(self) -> list[str]:
+        try:
+            return sorted(n for n in default_storage.listdir(self.prefix)[1] if n.endswith(".pt"))
+        except FileNotFoundError:
+            return []
+
+    def read(self) -> bytes | None:
+        names = self._names()
+        if not names:
+            return None
+        with default_storage.open(self.prefix + names[-1], "rb") as handle:
+            return handle.read()
+
+    def write(self, data: bytes) -> None:
+        older = self._names()
+        number = int(older[-1].split("-")[1].split(".")[0]) + 1 if older else 1
+        default_storage.save(f"{self.prefix}checkpoint-{number:04d}.pt", ContentFile(data))
+        for name in older:
+            default_storage.delete(self.prefix + name)
+
+
+def _hand_back(signum, frame) -> None:
+    """SIGTERM (a worker stopped for a deploy): leave at once, the run queued again by the supervisor
+    resumes from the last epoch's checkpoint; the work directory goes on the way out."""
+    raise SystemExit(HANDED_BACK)
+
+
 def run(run_id: int) -> bool:
     run_ = TrainingRun.objects.select_related("custom_model__language", "custom_model__organisation").get(
         pk=run_id
@@ -86,6 +136,8 @@ def run(run_id: int) -> bool:
         return False
     work_dir = training_run_work_dir(run_.pk)
     out_dir = training_run_output_dir(model_id=run_.custom_model_id, run_id=run_.pk)
+    _clear_earlier_attempt(work_dir)
+    signal.signal(signal.SIGTERM, _hand_back)
     with Reporter(run_) as reporter:
         try:
             _train(run_, reporter, work_dir, out_dir)
@@ -103,6 +155,14 @@ def run(run_id: int) -> bool:
             raise
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _clear_earlier_attempt(work_dir: Path) -> None:
+    """What a dead trainer of the same run left here; `tmp` is this attempt's (its supervisor made it)."""
+    if work_dir.is_dir():
+        for path in work_dir.iterdir():
+            if path.name != "tmp":
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 class RunRefused(Exception):
@@ -171,6 +231,18 @@ def _train_in_language(
         reporter.log(warning, level="warning")
     _require_enough_speech(data)
     train_rows, valid_rows = _validation_split(data.train)
+    lineage = version_lineage(
+        model=model,
+        base_dir=base_dir,
+        base_meta=engine.read_meta(base_dir),
+        files=[f for pair in pairs for f in (pair.audio, pair.transcript)],
+        minutes={
+            "train": round(PreparedData.seconds(train_rows) / 60, 2),
+            "valid": round(PreparedData.seconds(valid_rows) / 60, 2),
+            "test": round(PreparedData.seconds(data.test) / 60, 2),
+        },
+        settings_used={},
+    )
     reporter.log(
         f"{len(data.train)} training segments ({PreparedData.seconds(data.train) / 60:.1f} min), "
         f"{len(data.test)} test segments ({PreparedData.seconds(data.test) / 60:.1f} min"
@@ -209,7 +281,15 @@ def _train_in_language(
         enter=reporter.enter,
         epochs=settings.TRAINING_EPOCHS or None,
         lr=settings.TRAINING_LEARNING_RATE or None,
+        checkpoint=StorageCheckpoint(run_),
     )
+    lineage["settings"] = {
+        "epochs": summary.get("epochs"),
+        "learning_rate": summary.get("lr"),
+        "seed": summary.get("seed", 0),
+        "interpolation": summary.get("interpolation"),
+        "code_version": code_version(),
+    }
 
     reporter.enter("evaluate", 90)
     custom_hyps = engine.recognise(out_dir, [r["wav"] for r in data.test], language=language)
@@ -236,6 +316,10 @@ def _train_in_language(
     else:
         reporter.log(f"No everyday anchor set for {model.language.name}: general speech is not measured.")
     report["curve"] = summary.get("history", [])
+    reporter.enter("compare", 96)
+    report["versus_active"] = _versus_active(
+        engine, model, out_dir, data, custom_hyps, language, work_dir, reporter.log
+    )
     training_evaluation_save(run=run_, utterances=utterances)
     reporter.enter("done", 99)
     training_run_succeed(
@@ -243,7 +327,75 @@ def _train_in_language(
         metrics=scores,
         model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR)),
         evaluation=report,
-        held_back=_regression(report.get("anchor")),
+        held_back=_regression(report.get("anchor")) or _worse_than_active(report["versus_active"]),
+        lineage=lineage,
+    )
+
+
+def _versus_active(
+    engine,
+    model: CustomModel,
+    out_dir: Path,
+    data: PreparedData,
+    custom_hyps,
+    language: str,
+    work_dir: Path,
+    log,
+) -> dict | None:
+    """A new version against the active one, on the union of both versions' test splits (the
+    active version's from its stored evaluation clips), both scored here with the same normaliser.
+    None for a model's first version."""
+    active = TrainingRun.objects.filter(
+        custom_model=model, version=model.active_version, status=TrainingRun.Status.SUCCEEDED
+    ).first()
+    active_dir = trained_model_path(model.model_path) if model.model_path else None
+    if active is None or active_dir is None or not active_dir.is_dir():
+        return None
+    seen = {(row["transcript"], round(row["duration"], 1)) for row in data.test}
+    earlier = []
+    clips = work_dir / "active-test"
+    clips.mkdir(parents=True, exist_ok=True)
+    for utterance in active.utterances.order_by("position"):
+        if (utterance.reference, round(utterance.seconds, 1)) in seen or not default_storage.exists(
+            utterance.clip
+        ):
+            continue
+        wav = clips / f"{utterance.position:04d}.wav"
+        with default_storage.open(utterance.clip, "rb") as handle:
+            samples, rate = sf.read(handle, dtype="int16")
+        sf.write(str(wav), samples, rate, subtype="PCM_16")
+        earlier.append({"wav": str(wav), "transcript": utterance.reference})
+    references = [row["transcript"] for row in data.test + earlier]
+    wavs = [row["wav"] for row in data.test + earlier]
+    new_wer, _ = metrics.error_rates(
+        references,
+        list(custom_hyps) + engine.recognise(out_dir, [r["wav"] for r in earlier], language=language),
+    )
+    active_wer, _ = metrics.error_rates(references, engine.recognise(active_dir, wavs, language=language))
+    versus = {
+        "active_version": model.active_version,
+        "utterances": len(references),
+        "from_active_test_split": len(earlier),
+        "active_wer": round(active_wer, 2),
+        "new_wer": round(new_wer, 2),
+        "passed": round(new_wer, 2) <= round(active_wer, 2),
+    }
+    log(
+        f"against the active version {model.active_version} on both versions' test splits "
+        f"({len(references)} utterances, {len(earlier)} from version {model.active_version}'s): "
+        f"WER {active_wer:.1f}% (active) -> {new_wer:.1f}% (new)",
+        level="info" if versus["passed"] else "warning",
+    )
+    return versus
+
+
+def _worse_than_active(versus: dict | None) -> str:
+    if versus is None or versus["passed"]:
+        return ""
+    return (
+        f"it scored {versus['new_wer']:.1f}% WER against version {versus['active_version']}'s "
+        f"{versus['active_wer']:.1f}% on both versions' test splits ({versus['utterances']} utterances). "
+        "An admin or sysop can activate it anyway."
     )
 
 

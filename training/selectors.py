@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Organisation
 from config.errors import ApplicationError
@@ -74,9 +74,10 @@ AUTO_LANGUAGE = "auto"
 
 
 def usable_custom_models(*, organisation: Organisation) -> QuerySet[CustomModel]:
-    """Custom models a transcription may use: Success, enabled, not deleted."""
+    """Custom models a transcription may use: enabled, not deleted, with an active version (also
+    while a new version trains or after it failed: the active one keeps serving)."""
     return CustomModel.objects.alive().filter(
-        organisation=organisation, training_status=TrainingStatus.SUCCESS, enabled=True
+        Q(training_status=TrainingStatus.SUCCESS) | ~Q(model_path=""), organisation=organisation, enabled=True
     )
 
 
@@ -97,7 +98,7 @@ def stt_model_resolve(
                 status=404,
                 details={"model": model},
             )
-        if custom.training_status != TrainingStatus.SUCCESS:
+        if custom.training_status != TrainingStatus.SUCCESS and not custom.model_path:
             raise ApplicationError(
                 f"Custom model {model!r} is not trained yet (status: {custom.training_status_label}).",
                 error_code="MODEL_NOT_READY",
@@ -212,9 +213,10 @@ EVALUATION_FILTERS = ("improved", "worse", "unchanged", "flagged")
 
 
 def training_run_evaluated_get(*, model: CustomModel) -> TrainingRun:
-    """The run that produced the model (its latest succeeded one), with its evaluation;
+    """The run of the model's active version (else its latest succeeded one), with its evaluation;
     MODEL_NOT_READY while there is none, or when that run predates evaluations."""
-    run = model.training_runs.filter(status=TrainingRun.Status.SUCCEEDED).first()
+    succeeded = model.training_runs.filter(status=TrainingRun.Status.SUCCEEDED)
+    run = succeeded.filter(version=model.active_version).first() or succeeded.first()
     if run is None or not run.evaluation:
         raise ApplicationError(
             f"Custom model {model.pk} has no evaluation: it has no evaluated training run yet.",
@@ -244,3 +246,42 @@ def evaluation_utterance_get(*, run: TrainingRun, position: int) -> EvaluationUt
             f"Run {run.pk} has no utterance {position}.", error_code="NOT_FOUND", status=404
         )
     return utterance
+
+
+# ---- Versions (training.versions) ------------------------------------------------------------
+
+
+def custom_model_version_list(*, model: CustomModel) -> QuerySet[TrainingRun]:
+    """The model's versions, newest first: its succeeded runs whose files were not deleted."""
+    return model.training_runs.filter(
+        status=TrainingRun.Status.SUCCEEDED, version__isnull=False, version_deleted_at__isnull=True
+    ).order_by("-version")
+
+
+def custom_model_version_get(*, model: CustomModel, version: int) -> TrainingRun:
+    run = custom_model_version_list(model=model).filter(version=version).first()
+    if run is None:
+        raise ApplicationError(
+            f"Custom model {model.pk} has no version {version}.", error_code="VERSION_NOT_FOUND", status=404
+        )
+    return run
+
+
+def custom_models_with_versions(*, language: Language, domain: str) -> list[tuple[CustomModel, str]]:
+    """A language's live custom models that have a version, each with the sha256 of the base its
+    active version trained on ("" when not recorded)."""
+    models = CustomModel.objects.alive().filter(language=language, base_model=domain).exclude(model_path="")
+    runs = {
+        run.custom_model_id: run
+        for run in TrainingRun.objects.filter(custom_model__in=models, version__isnull=False).select_related(
+            "custom_model"
+        )
+        if run.version == run.custom_model.active_version
+    }
+    return [
+        (
+            model,
+            ((runs[model.pk].lineage or {}).get("base") or {}).get("sha256", "") if model.pk in runs else "",
+        )
+        for model in models.order_by("pk")
+    ]

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Case, F, Max, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -41,6 +43,8 @@ INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
 TRAINING_FAILED = "TRAINING_FAILED"
 LIVE_RUN = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
 LIVE_MODEL = (TrainingStatus.PROVISIONING, TrainingStatus.RUNNING)
+# The exit code of a trainer that stopped on SIGTERM and left its run to resume elsewhere (EX_TEMPFAIL).
+HANDED_BACK = 75
 
 
 class Failure(Enum):
@@ -102,10 +106,10 @@ def training_run_start(
     (no `by`) is not limited.
     """
     require_automatic_training(model.organisation)
-    if not model.can_train:
+    if not model.can_start_training:
         raise ApplicationError(
-            f"Model is not ready to run: training can start only from Not running or Failed "
-            f"(it is {model.training_status_label}).",
+            f"Model is not ready to run: training can start only from Not running or Failed, or "
+            f"from Success to train a new version (it is {model.training_status_label}).",
             error_code="MODEL_NOT_READY",
             status=409,
             details={"training_status": model.training_status},
@@ -137,12 +141,14 @@ def training_run_start(
     with transaction.atomic():
         # Lock the row: two Train clicks at once must not both start a run.
         locked = CustomModel.objects.select_for_update().get(pk=model.pk)
-        if not locked.can_train or locked.deleted_at is not None:
+        if not locked.can_start_training or locked.deleted_at is not None:
             raise ApplicationError("Model is not ready to run.", error_code="MODEL_NOT_READY", status=409)
         claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.TRAINING, custom_model=model)
         if by is not None:
             rate_limit_take(scope="training_start", user=by, api_key=api_key)
-        run = TrainingRun.objects.create(custom_model=model, skip_unmatched=skip_unmatched, started_by=by)
+        run = TrainingRun.objects.create(
+            custom_model=model, skip_unmatched=skip_unmatched, started_by=by, queued_at=timezone.now()
+        )
         CustomModel.objects.filter(pk=model.pk).update(
             training_status=TrainingStatus.PROVISIONING,
             training_progress=0,
@@ -155,19 +161,26 @@ def training_run_start(
             run=run,
             stage="queued",
             message=f"Training accepted: {len(report.pairs)} pairs, {report.total_minutes} minutes"
-            + (f", {len(report.unmatched_audio)} unmatched audio skipped" if report.unmatched_audio else ""),
+            + (f", {len(report.unmatched_audio)} unmatched audio skipped" if report.unmatched_audio else "")
+            + (
+                f"; a new version (version {locked.active_version} keeps serving meanwhile)"
+                if locked.model_path
+                else ""
+            ),
         )
-        transaction.on_commit(
-            lambda: async_task(
-                "training.tasks.run_training",
-                run.pk,
-                task_name=f"train-model-{model.pk}-run-{run.pk}",
-                timeout=settings.TRAINING_TIMEOUT,
-                cluster=settings.TRAINING_QUEUE or None,
-            )
-        )
+        transaction.on_commit(lambda: _training_enqueue(run))
     model.refresh_from_db()
     return run
+
+
+def _training_enqueue(run: TrainingRun) -> None:
+    async_task(
+        "training.tasks.run_training",
+        run.pk,
+        task_name=f"train-model-{run.custom_model_id}-run-{run.pk}-{run.attempts + 1}",
+        timeout=settings.TRAINING_TIMEOUT,
+        cluster=settings.TRAINING_QUEUE or None,
+    )
 
 
 def training_run_claim(*, run_id: int) -> TrainingRun | None:
@@ -175,18 +188,28 @@ def training_run_claim(*, run_id: int) -> TrainingRun | None:
     now = timezone.now()
     with transaction.atomic():
         if not TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-            status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, hostname=socket.gethostname()
+            status=TrainingRun.Status.RUNNING,
+            started_at=Coalesce("started_at", Value(now)),
+            heartbeat_at=now,
+            hostname=socket.gethostname(),
+            attempts=F("attempts") + 1,
         ):
             return None
         run = TrainingRun.objects.select_related("custom_model").get(pk=run_id)
+        # A resumed run keeps the progress it had: the bar does not go back to 0 (training.pipeline).
+        progress = {"training_progress": 0} if run.attempts == 1 else {}
         moved = CustomModel.objects.filter(
             pk=run.custom_model_id, training_status=TrainingStatus.PROVISIONING, deleted_at__isnull=True
-        ).update(training_status=TrainingStatus.RUNNING, training_progress=0, updated_at=now)
+        ).update(training_status=TrainingStatus.RUNNING, updated_at=now, **progress)
         if not moved:
             training_run_fail(run=run, cause=Failure.MODEL_CHANGED)
             return None
     training_log_write(
-        model=run.custom_model, run=run, stage="start", message=f"Worker {run.hostname} started"
+        model=run.custom_model,
+        run=run,
+        stage="start",
+        message=f"Worker {run.hostname} started"
+        + (f" (attempt {run.attempts} of {settings.TRAINING_MAX_ATTEMPTS})" if run.attempts > 1 else ""),
     )
     return run
 
@@ -209,42 +232,72 @@ def training_heartbeat(*, run: TrainingRun, progress: int | None = None) -> bool
 
 
 def training_run_succeed(
-    *, run: TrainingRun, metrics: dict, model_path: str, evaluation: dict | None = None, held_back: str = ""
+    *,
+    run: TrainingRun,
+    metrics: dict,
+    model_path: str,
+    evaluation: dict | None = None,
+    held_back: str = "",
+    lineage: dict | None = None,
 ) -> CustomModel:
-    """Success: take the hosting claim and enable the model, or keep it disabled with the reason.
+    """Success: the run becomes the model's next version (v1, v2, ...).
 
-    `held_back` is why the run's own checks keep the model disabled (the regression gate on
-    everyday speech); then no hosting claim is taken until someone enables it anyway."""
+    The first version is the model's, as before: enabled with a hosting claim, or kept disabled
+    with the reason when the run's own checks held it back (`held_back`: the regression gate, or
+    for a later version also "worse than the active version"), or no hosting claim was left. A
+    later version becomes active only when nothing held it back; otherwise the active version
+    keeps serving and the new one waits, with its reason, for an admin to activate it anyway."""
     model = CustomModel.objects.get(pk=run.custom_model_id)
-    enabled, reason = not held_back, held_back
-    if enabled:
+    first = not model.model_path
+    activate = first or not held_back
+    enabled, reason = (not held_back, held_back) if first else (model.enabled, model.disabled_reason)
+    if activate and not model.enabled and not held_back:
         try:
             claim_take(organisation=model.organisation, kind=QuotaClaim.Kind.HOSTING, custom_model=model)
+            enabled, reason = True, ""
         except ApplicationError as exc:
             enabled, reason = False, f"{exc.message} ({exc.error_code})"
     now = timezone.now()
     with transaction.atomic():
+        version = (
+            TrainingRun.objects.filter(custom_model_id=model.pk).aggregate(last=Max("version"))["last"] or 0
+        ) + 1
         TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.SUCCEEDED, finished_at=now, metrics=metrics, evaluation=evaluation
+            status=TrainingRun.Status.SUCCEEDED,
+            finished_at=now,
+            metrics=metrics,
+            evaluation=evaluation,
+            version=version,
+            model_path=model_path,
+            lineage=lineage,
+            held_back=held_back,
         )
+        active = {"model_path": model_path, "active_version": version, "training_metrics": metrics}
+        waiting = f"Version {version} is not active: {held_back}" if not activate else ""
         CustomModel.objects.filter(pk=model.pk, deleted_at__isnull=True).update(
             training_status=TrainingStatus.SUCCESS,
             training_progress=100,
-            training_metrics=metrics,
-            model_path=model_path,
             enabled=enabled,
             disabled_reason=reason,
-            status_message="" if enabled else reason,
+            status_message=waiting or ("" if enabled else reason),
             updated_at=now,
+            **(active if activate else {}),
         )
+    if not activate:
+        message = (
+            f"Training succeeded as version {version}, but version {model.active_version} keeps "
+            f"serving: {held_back}"
+        )
+    elif enabled:
+        message = f"Training succeeded; version {version} is active and the model is enabled."
+    else:
+        message = f"Training succeeded as version {version}, but the model stays disabled: {reason}"
     training_log_write(
         model=model,
         run=run,
         stage="done",
-        level="info" if enabled else "warning",
-        message="Training succeeded; the model is enabled."
-        if enabled
-        else f"Training succeeded, but the model stays disabled: {reason}",
+        level="info" if activate and enabled else "warning",
+        message=message,
     )
     model.refresh_from_db()
     return model
@@ -311,7 +364,8 @@ def training_run_fail(
             training_status=TrainingStatus.FAILED,
             status_message=message,
             failure_code=cause.code,
-            enabled=False,
+            # A model with an active version keeps serving it as it did: only the new run failed.
+            enabled=Case(When(model_path="", then=Value(False)), default=F("enabled")),
             updated_at=now,
         )
         if run is None and not changed:
@@ -321,8 +375,9 @@ def training_run_fail(
 
 
 def training_runs_sweep() -> list[int]:
-    """Fail runs nobody is working on: a trainer silent past the heartbeat timeout, a run past
-    the training timeout, or one still queued past the queue timeout. Returns their ids."""
+    """Runs nobody is working on: a trainer silent past the heartbeat timeout is queued again to
+    resume from its checkpoint (failed once TRAINING_MAX_ATTEMPTS trainers have had it); a run past
+    the training timeout, or one still queued past the queue timeout, fails. Returns their ids."""
     now = timezone.now()
     swept = []
     silent = TrainingRun.objects.filter(
@@ -334,17 +389,21 @@ def training_runs_sweep() -> list[int]:
     )
     stale_queue = TrainingRun.objects.filter(
         status=TrainingRun.Status.QUEUED,
-        created_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT),
+        queued_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT),
     )
-    for runs, cause in [
-        (silent, Failure.NOT_RESPONDING),
-        (overdue, Failure.TIMED_OUT),
-        (stale_queue, Failure.NOT_PICKED_UP),
-    ]:
-        for run in runs.select_related("custom_model"):
-            training_process_stop(run=run)
-            if training_run_fail(run=run, cause=cause):
-                swept.append(run.pk)
+    for run in overdue.select_related("custom_model"):
+        training_process_stop(run=run)
+        if training_run_fail(run=run, cause=Failure.TIMED_OUT):
+            swept.append(run.pk)
+    for run in silent.select_related("custom_model"):
+        training_process_stop(run=run)
+        if training_run_requeue(run=run, why=Failure.NOT_RESPONDING.message()) or training_run_fail(
+            run=run, cause=Failure.NOT_RESPONDING
+        ):
+            swept.append(run.pk)
+    for run in stale_queue.select_related("custom_model"):
+        if training_run_fail(run=run, cause=Failure.NOT_PICKED_UP):
+            swept.append(run.pk)
     # A model left in 2 or 3 with no live run (e.g. its run row was lost) is failed too.
     orphans = CustomModel.objects.filter(
         training_status__in=LIVE_MODEL,
@@ -355,12 +414,67 @@ def training_runs_sweep() -> list[int]:
     return swept
 
 
+def training_run_requeue(*, run: TrainingRun, why: str, counts: bool = True) -> bool:
+    """Put a running run whose trainer is gone back in the queue, to resume from its last
+    checkpoint on whichever worker takes it. False, changing nothing, when it may not: it ended,
+    was cancelled, its model was deleted, or TRAINING_MAX_ATTEMPTS trainers have had it already
+    (`counts=False`: a trainer that handed the run back when stopped cleanly spends no attempt)."""
+    now = timezone.now()
+    with transaction.atomic():
+        runs = TrainingRun.objects.filter(
+            pk=run.pk,
+            status=TrainingRun.Status.RUNNING,
+            cancel_requested_by__isnull=True,
+            custom_model__deleted_at__isnull=True,
+        )
+        if counts:
+            runs = runs.filter(attempts__lt=settings.TRAINING_MAX_ATTEMPTS)
+        if not runs.update(
+            status=TrainingRun.Status.QUEUED,
+            queued_at=now,
+            pid=None,
+            attempts=F("attempts") - (0 if counts else 1),
+        ):
+            return False
+        CustomModel.objects.filter(pk=run.custom_model_id, training_status__in=LIVE_MODEL).update(
+            training_status=TrainingStatus.PROVISIONING, updated_at=now
+        )
+        run.refresh_from_db()
+        left = settings.TRAINING_MAX_ATTEMPTS - run.attempts
+        training_log_write(
+            model=run.custom_model,
+            run=run,
+            stage="queued",
+            level="warning",
+            message=f"{why} The run is queued again and resumes from its last checkpoint"
+            + (f" ({left} more attempt(s) left)." if counts else "."),
+        )
+        transaction.on_commit(lambda: _training_enqueue(run))
+    return True
+
+
+def training_checkpoint_prefix(run: TrainingRun) -> str:
+    """Where a run's epoch checkpoints live in storage (local files, or S3 in the scale profile)."""
+    return f"checkpoints/{run.custom_model_id}/run-{run.pk}/"
+
+
+def training_checkpoints_remove(*, run: TrainingRun) -> None:
+    prefix = training_checkpoint_prefix(run)
+    with contextlib.suppress(FileNotFoundError, NotImplementedError):
+        for name in default_storage.listdir(prefix)[1]:
+            default_storage.delete(prefix + name)
+
+
 def training_run_scratch_remove(*, run: TrainingRun) -> None:
     """Remove a finished run's work directory, and its model output unless the run succeeded.
 
     The trainer removes its own when it ends by itself; this is for a trainer that was killed
-    (by the supervisor, a deleted model, the OOM killer) and could not."""
+    (by the supervisor, a deleted model, the OOM killer) and could not. A run that ended keeps no
+    checkpoint; one queued again keeps it, to resume from."""
     shutil.rmtree(training_run_work_dir(run.pk), ignore_errors=True)
+    if run.status in LIVE_RUN:
+        return
+    training_checkpoints_remove(run=run)
     if run.status != TrainingRun.Status.SUCCEEDED:
         shutil.rmtree(
             training_run_output_dir(model_id=run.custom_model_id, run_id=run.pk), ignore_errors=True
@@ -389,7 +503,22 @@ def training_scratch_sweep() -> list[str]:
     ]
     for path in leftovers:
         shutil.rmtree(path, ignore_errors=True)
-    return [str(path) for path in leftovers]
+    return [str(path) for path in leftovers] + _checkpoints_sweep(live)
+
+
+def _checkpoints_sweep(live: set[int]) -> list[str]:
+    """Checkpoints of runs that ended (their trainer died before it could remove them)."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotImplementedError):
+        for model_dir in default_storage.listdir("checkpoints/")[0]:
+            for run_dir in default_storage.listdir(f"checkpoints/{model_dir}/")[0]:
+                match = re.fullmatch(r"run-(\d+)", run_dir)
+                if match and int(match.group(1)) not in live:
+                    prefix = f"checkpoints/{model_dir}/{run_dir}/"
+                    for name in default_storage.listdir(prefix)[1]:
+                        default_storage.delete(prefix + name)
+                    removed.append(prefix)
+    return removed
 
 
 def _run_id(path: Path) -> int | None:

@@ -1,9 +1,12 @@
 """Queue tasks (django-q2 calls them by dotted path). They take ids, never objects."""
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -27,6 +30,11 @@ def run_training(run_id: int) -> str:
     outcome itself; this parent kills it if the model is deleted, the run is
     cancelled or it overstays its timeout, and fails the run if the child dies
     without a word. Running it twice is harmless: only one claim succeeds.
+
+    A child that dies without a word (killed, out of memory) does not fail the run: it is queued
+    again and resumes from its last epoch's checkpoint, up to TRAINING_MAX_ATTEMPTS trainers. A
+    worker told to stop (SIGTERM, a deploy) passes it on; the child exits at once with
+    HANDED_BACK (its checkpoint is at the last epoch's end) and the run is queued again at once.
     """
     run = services.training_run_claim(run_id=run_id)
     if run is None:
@@ -44,8 +52,7 @@ def run_training(run_id: int) -> str:
     TrainingRun.objects.filter(pk=run.pk).update(pid=child.pid)
     run.pid = child.pid
     tail: deque[str] = deque(maxlen=20)
-    import threading
-
+    handing_back = _SigtermPassedOn(child)
     reader = threading.Thread(
         target=lambda: [tail.append(line.rstrip()) for line in child.stdout], daemon=True
     )
@@ -76,6 +83,8 @@ def run_training(run_id: int) -> str:
         last = next((line for line in reversed(tail) if line.strip()), "")
         if stopped_for is not None:
             services.training_run_fail(run=run, cause=stopped_for)
+        elif _requeued(run, child.returncode, handed_back=handing_back.is_set()):
+            pass  # the next trainer resumes it from its checkpoint
         elif last:
             services.training_run_fail(
                 run=run, cause=services.Failure.EXITED, code=child.returncode, last_line=last
@@ -83,8 +92,47 @@ def run_training(run_id: int) -> str:
         else:
             services.training_run_fail(run=run, cause=services.Failure.EXITED_SILENTLY, code=child.returncode)
         run.refresh_from_db()
-    services.training_run_scratch_remove(run=run)
+    if run.status not in services.LIVE_RUN:
+        services.training_run_scratch_remove(run=run)
+    handing_back.restore()
+    if handing_back.is_set():
+        # The worker goes as it was told to, now that its run is safe in the queue.
+        os.kill(os.getpid(), signal.SIGTERM)
     return run.status
+
+
+def _requeued(run: TrainingRun, returncode: int, *, handed_back: bool) -> bool:
+    """Queue a run again whose child handed it back or was killed by a signal (not one that
+    exited with an error: that would fail again). This machine's scratch goes first: the next
+    trainer may start here at once."""
+    if not handed_back and returncode != services.HANDED_BACK and returncode >= 0:
+        return False
+    services.training_run_scratch_remove(run=run)
+    if handed_back or returncode == services.HANDED_BACK:
+        why = "The worker was stopped (SIGTERM) and the trainer handed the run back."
+        return services.training_run_requeue(run=run, why=why, counts=False)
+    why = f"The training process was killed (signal {-returncode})."
+    return services.training_run_requeue(run=run, why=why)
+
+
+class _SigtermPassedOn(threading.Event):
+    """Passes a SIGTERM of this worker on to the training child's group while it runs; set once
+    one came. `restore` puts the worker's own handler back for its next task."""
+
+    def __init__(self, child: subprocess.Popen) -> None:
+        super().__init__()
+        self.child, self.previous = child, None
+        with contextlib.suppress(ValueError):  # not the main thread (a synchronous test run)
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.child.pid, signal.SIGTERM)
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 def sweep_training() -> list[int]:

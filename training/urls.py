@@ -14,6 +14,26 @@ urlpatterns = [
         api_evaluation.CustomModelEvaluationApi.as_view(),
         name="custom-model-evaluation",
     ),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/versions/?$",
+        api.VersionListApi.as_view(),
+        name="custom-model-versions",
+    ),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/versions/(?P<version>[0-9]+)/?$",
+        api.VersionDetailApi.as_view(),
+        name="custom-model-version",
+    ),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/versions/(?P<version>[0-9]+)/activate/?$",
+        api.VersionActivateApi.as_view(),
+        name="custom-model-version-activate",
+    ),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/versions/(?P<version>[0-9]+)/download/?$",
+        api.VersionDownloadApi.as_view(),
+        name="custom-model-version-download",
+    ),
     re_path(r"^stt/?$", api.SttApi.as_view(), name="stt"),
     re_path(r"^stt/(?P<id>[0-9]+)/?$", api.SttDetailApi.as_view(), name="stt-detail"),
     re_path(r"^alignments/?$", api.AlignmentApi.as_view(), name="alignments"),

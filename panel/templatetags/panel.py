@@ -32,3 +32,15 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def data_minutes(lineage: dict | None) -> dict | None:
+    """A version's data in minutes, from its lineage: train (the validation part is carved out of
+    the uploaded train split, so it counts there), test and their total; None when not recorded."""
+    minutes = ((lineage or {}).get("data") or {}).get("minutes")
+    if not minutes:
+        return None
+    train = (minutes.get("train") or 0) + (minutes.get("valid") or 0)
+    test = minutes.get("test") or 0
+    return {"train": train, "test": test, "total": train + test}

@@ -48,12 +48,15 @@
   function openDialog(id, opener) {
     const dialog = document.getElementById(id);
     if (!dialog) return;
-    if (opener && opener.dataset.deleteUrl) {
+    // One confirmation serves every row: the row's button names the URL to post to and what it acts on.
+    const url = opener && (opener.dataset.actionUrl || opener.dataset.deleteUrl);
+    if (url) {
       const form = dialog.querySelector("form");
-      form.setAttribute("action", opener.dataset.deleteUrl);
-      form.setAttribute("hx-post", opener.dataset.deleteUrl);
+      form.setAttribute("action", url);
+      form.setAttribute("hx-post", url);
       if (window.htmx) window.htmx.process(form);
-      dialog.querySelector("[data-delete-name]").textContent = opener.dataset.deleteName || "";
+      const name = opener.dataset.actionName || opener.dataset.deleteName || "";
+      dialog.querySelectorAll("[data-action-name], [data-delete-name]").forEach((el) => { el.textContent = name; });
     }
     if (!dialog.open) dialog.showModal();
     const first = dialog.querySelector("input, select");

@@ -70,7 +70,8 @@ def stack(tmp_path_factory):
         "MODELS_DIR": str(folder / "models"),
         "TRAINED_MODELS_DIR": str(folder / "trained"),
         "DATASET_MIN_MINUTES": "0.3",
-        "TRAINING_EPOCHS": "1",
+        # Two epochs: the killed-worker test kills the trainer after the first one's checkpoint.
+        "TRAINING_EPOCHS": "2",
         # The starter hears the anchor set's piper voice at ~87 % WER: after one epoch its change
         # is noise, not forgetting. This profile tests the plumbing; the gate has tests of its own.
         "TRAINING_MAX_REGRESSION": "100",

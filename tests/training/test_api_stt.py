@@ -69,8 +69,9 @@ def test_custom_model_in_success_is_accepted(owner, audio_dir, trained):
 @pytest.mark.parametrize(
     "change, code, status",
     [
-        ({"training_status": TrainingStatus.RUNNING}, "MODEL_NOT_READY", 409),
-        ({"training_status": TrainingStatus.FAILED}, "MODEL_NOT_READY", 409),
+        # Never trained to a version: its first run is training, or failed.
+        ({"training_status": TrainingStatus.RUNNING, "model_path": ""}, "MODEL_NOT_READY", 409),
+        ({"training_status": TrainingStatus.FAILED, "model_path": ""}, "MODEL_NOT_READY", 409),
         ({"enabled": False, "disabled_reason": "No hosting claims available"}, "MODEL_NOT_READY", 409),
     ],
 )
@@ -80,6 +81,16 @@ def test_custom_model_not_usable_is_refused(owner, audio_dir, trained, change, c
     if "disabled_reason" in change:
         assert "No hosting claims available" in body["message"]
     assert not TranscriptionJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "status", [TrainingStatus.PROVISIONING, TrainingStatus.RUNNING, TrainingStatus.FAILED]
+)
+def test_a_model_with_an_active_version_serves_it_while_a_new_one_trains_or_after_it_failed(
+    owner, audio_dir, trained, status
+):
+    CustomModel.objects.filter(pk=trained.pk).update(training_status=status)
+    assert post(owner, audio_dir, model=trained.stt_name, language="en").status_code == 202
 
 
 def test_deleted_custom_model_is_not_found(owner, audio_dir, trained):

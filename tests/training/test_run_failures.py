@@ -34,6 +34,7 @@ def live_run(model, status=TrainingRun.Status.RUNNING, *, age_seconds=0, heartbe
     run = TrainingRun.objects.create(custom_model=model, status=status)
     TrainingRun.objects.filter(pk=run.pk).update(
         created_at=now - timedelta(seconds=age_seconds),
+        queued_at=now - timedelta(seconds=age_seconds),
         started_at=now - timedelta(seconds=age_seconds) if status == TrainingRun.Status.RUNNING else None,
         heartbeat_at=now - timedelta(seconds=heartbeat_age),
     )
@@ -116,8 +117,9 @@ def test_a_model_no_better_than_chance_is_training_failed_with_both_error_rates(
     )
 
 
-def test_a_silent_trainer_is_swept_as_not_responding(model, settings):
+def test_a_silent_trainer_is_swept_as_not_responding_once_no_attempt_is_left(model, settings):
     settings.TRAINING_HEARTBEAT_TIMEOUT = 60
+    settings.TRAINING_MAX_ATTEMPTS = 0
     run = live_run(model, age_seconds=300, heartbeat_age=61)
     assert training_runs_sweep() == [run.pk]
     message = "The training process stopped responding (worker or process killed)."

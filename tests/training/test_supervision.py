@@ -59,7 +59,33 @@ def assert_no_files_left(tmp_path, run):
     assert list((tmp_path / "trained").glob(f"*/run-{run.pk}")) == []
 
 
-def test_a_killed_child_ends_failed_with_the_reason_and_leaves_no_files(started, tmp_path):
+def test_a_killed_child_is_queued_again_to_resume_and_leaves_no_scratch(started, tmp_path):
+    model, run, worker = started
+    os.killpg(busy_child_pid(run, tmp_path), signal.SIGKILL)
+    worker.join(timeout=30)
+    run.refresh_from_db()
+    assert run.status == "queued" and run.attempts == 1
+    model.refresh_from_db()
+    assert model.training_status == TrainingStatus.PROVISIONING
+    assert "killed (signal 9)" in model.log_lines.last().message
+    assert_no_files_left(tmp_path, run)
+
+
+def test_a_trainer_told_to_stop_hands_its_run_back_at_once_without_spending_an_attempt(started, tmp_path):
+    model, run, worker = started
+    # What the worker's SIGTERM handler passes on to its child's group (the worker here is a thread).
+    os.killpg(busy_child_pid(run, tmp_path), signal.SIGTERM)
+    worker.join(timeout=30)
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("queued", 0)
+    model.refresh_from_db()
+    assert model.training_status == TrainingStatus.PROVISIONING
+    assert "handed the run back" in model.log_lines.last().message
+    assert_no_files_left(tmp_path, run)
+
+
+def test_a_killed_child_ends_failed_with_the_reason_and_leaves_no_files(started, tmp_path, settings):
+    settings.TRAINING_MAX_ATTEMPTS = 1  # its only trainer
     model, run, worker = started
     os.killpg(busy_child_pid(run, tmp_path), signal.SIGKILL)
     worker.join(timeout=30)

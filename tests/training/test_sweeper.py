@@ -15,11 +15,12 @@ def model(owner) -> CustomModel:
     return custom_model_create(organisation=owner.organisation, name="Cardiology", language="en")
 
 
-def make_run(model, status, *, status_code, age_seconds=0, heartbeat_age=None) -> TrainingRun:
+def make_run(model, status, *, status_code, age_seconds=0, heartbeat_age=None, attempts=1) -> TrainingRun:
     now = timezone.now()
-    run = TrainingRun.objects.create(custom_model=model, status=status)
+    run = TrainingRun.objects.create(custom_model=model, status=status, attempts=attempts)
     TrainingRun.objects.filter(pk=run.pk).update(
         created_at=now - timedelta(seconds=age_seconds),
+        queued_at=now - timedelta(seconds=age_seconds),
         started_at=now - timedelta(seconds=age_seconds) if status == "running" else None,
         heartbeat_at=now - timedelta(seconds=heartbeat_age) if heartbeat_age is not None else None,
     )
@@ -27,9 +28,31 @@ def make_run(model, status, *, status_code, age_seconds=0, heartbeat_age=None) -
     return run
 
 
-def test_a_silent_trainer_is_failed_with_the_reason(model, settings):
+def test_a_silent_trainer_is_queued_again_to_resume_from_its_checkpoint(
+    model, settings, django_capture_on_commit_callbacks
+):
     settings.TRAINING_HEARTBEAT_TIMEOUT = 60
     run = make_run(model, "running", status_code=TrainingStatus.RUNNING, age_seconds=300, heartbeat_age=61)
+    with django_capture_on_commit_callbacks() as enqueued:
+        assert training_runs_sweep() == [run.pk]
+    assert len(enqueued) == 1  # a worker will take it again
+    run.refresh_from_db()
+    assert run.status == "queued" and run.pid is None
+    model.refresh_from_db()
+    assert model.training_status == TrainingStatus.PROVISIONING
+    line = model.log_lines.last()
+    assert "stopped responding" in line.message and "resumes from its last checkpoint" in line.message
+    assert "2 more attempt(s) left" in line.message
+    # The queue timeout counts from when it was queued again, not from the request.
+    settings.TRAINING_QUEUE_TIMEOUT = 200
+    assert training_runs_sweep() == []
+
+
+def test_a_silent_trainer_is_failed_with_the_reason_after_its_last_attempt(model, settings):
+    settings.TRAINING_HEARTBEAT_TIMEOUT = 60
+    run = make_run(
+        model, "running", status_code=TrainingStatus.RUNNING, age_seconds=300, heartbeat_age=61, attempts=3
+    )
     assert training_runs_sweep() == [run.pk]
     model.refresh_from_db()
     assert model.training_status == TrainingStatus.FAILED
@@ -85,7 +108,7 @@ def test_a_failed_model_can_be_trained_again_and_keeps_its_training_claim(model,
 
     add_pairs(model, 3, 240)
     assert owner.client().post(f"/api/v3/custom_models/{model.pk}/run", {}, format="json").status_code == 202
-    TrainingRun.objects.update(created_at=timezone.now() - timedelta(days=1))
+    TrainingRun.objects.update(queued_at=timezone.now() - timedelta(days=1))
     training_runs_sweep()
     model.refresh_from_db()
     assert model.training_status == TrainingStatus.FAILED

@@ -21,7 +21,8 @@ English-only or CTC model speaks its one language and ignores it)::
     languages(model_dir) -> [code]                      # the languages a model speaks
     detect_language(model_dir, media_path, candidates) -> {"language", "probability", "speech_seconds"}
     training_text(model_dir) -> fn(text) -> (target text, dropped characters)
-    fine_tune(base_dir, out_dir, ...) -> summary       # writes a model directory in the base's family
+    fine_tune(base_dir, out_dir, ...) -> summary       # writes a model directory in the base's family,
+                                                       # continuing from `checkpoint` if it holds one
     validate_model_dir(path)                           # raises ModelLoadError
     install_base_model(source, target) -> model.json   # convert and check a base (see install.py)
     common_words(model_dir) -> fn(word) -> bool        # is a normalised word everyday for this base?
@@ -36,12 +37,14 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from .errors import LanguageUnclear, ModelLoadError
 from .text import language_code
 
 __all__ = [
     "FAMILIES",
+    "Checkpoint",
     "LanguageUnclear",
     "ModelLoadError",
     "StopTraining",
@@ -68,6 +71,16 @@ FAMILIES = ("ctc", "whisper")
 
 class StopTraining(Exception):
     """Raised from inside a training loop when the run must stop (model deleted, timeout)."""
+
+
+class Checkpoint(Protocol):
+    """Where a training run keeps its last epoch checkpoint: opaque bytes, stored by the caller."""
+
+    def read(self) -> bytes | None:
+        """The last checkpoint written, or None."""
+
+    def write(self, data: bytes) -> None:
+        """Keep `data` in place of the last checkpoint."""
 
 
 def family_of(model_dir: str | Path) -> str:
@@ -223,6 +236,7 @@ def fine_tune(
     lr: float | None = None,
     anchor_rows: list[dict] | None = None,
     max_regression: float = 2.0,
+    checkpoint: Checkpoint | None = None,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
 
@@ -236,6 +250,13 @@ def fine_tune(
     (progress 85-90). The written model is checked before this returns: a copy
     that does not serve like the trained one raises with the reason. Epochs and the
     learning rate follow the amount of data unless `epochs` and `lr` are given.
+
+    `checkpoint` survives the worker: at each epoch end the run's state (weights, optimiser,
+    schedule, best epoch, curve, random states) is written to it, and a call for the same run
+    whose checkpoint holds one continues after that epoch, on the epochs and learning rate it
+    started with, instead of starting over (progress resumes where that epoch ended). A
+    checkpoint that cannot be read, or is another run's, is logged as a warning and training
+    starts from the beginning.
     """
     return _family(base_dir).fine_tune(
         Path(base_dir),
@@ -253,6 +274,7 @@ def fine_tune(
         lr=lr,
         anchor_rows=list(anchor_rows or []),
         max_regression=max_regression,
+        checkpoint=checkpoint,
     )
 
 

@@ -73,6 +73,7 @@ def fine_tune(
     lr: float | None = None,
     anchor_rows: list[dict] | None = None,
     max_regression: float = 2.0,
+    checkpoint=None,
 ) -> dict:
     """`anchor_rows` and `max_regression` are unused: a CTC model keeps everyday speech by
     rehearsing the base's general speech, not by blending weights."""
@@ -92,7 +93,14 @@ def fine_tune(
             "so the model keeps recognising everyday language"
         )
     result = ft.finetune(
-        base_dir, train_rows + general, valid_rows, epochs=epochs, lr=lr, log=log, on_progress=on_progress
+        base_dir,
+        train_rows + general,
+        valid_rows,
+        epochs=epochs,
+        lr=lr,
+        log=log,
+        on_progress=on_progress,
+        checkpoint=checkpoint,
     )
     log(f"best epoch {result['best_epoch']} (valid WER {result['best_valid_wer']:.1%})")
 

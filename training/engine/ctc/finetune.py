@@ -23,6 +23,7 @@ import torch
 from speechbrain.nnet.losses import ctc_loss
 
 from .. import StopTraining
+from .. import checkpoint as checkpoints
 from ..curve import epoch_point
 from ..starter.train import BucketSampler, _edits
 from ..starter.train import collate as _collate
@@ -87,7 +88,16 @@ class _Segments(torch.utils.data.Dataset):
 
 
 class FineTuneBrain(sb.Brain):
-    """CTC fine-tuning: warm-up then cosine learning rate, best state kept by validation WER."""
+    """CTC fine-tuning: warm-up then cosine learning rate, best state kept by validation WER,
+    a checkpoint written at each epoch end when the run has somewhere to keep one."""
+
+    def init_optimizers(self):
+        super().init_optimizers()
+        # The optimiser exists only from here on: a resumed run's moments are loaded into it now
+        # (and let go: they are the largest part of a checkpoint).
+        resumed, self.hparams.resumed = self.hparams.resumed, None
+        if resumed:
+            self.optimizer.load_state_dict(resumed["optimizer"])
 
     def compute_forward(self, batch, stage):
         wavs, wav_lens = batch[0].to(self.device), batch[1].to(self.device)
@@ -113,7 +123,7 @@ class FineTuneBrain(sb.Brain):
     def on_fit_batch_end(self, batch, outputs, loss, should_step):
         h = self.hparams
         # Not `self.step`: SpeechBrain keeps its own per-epoch step counter under that name.
-        self.done_steps = getattr(self, "done_steps", 0) + 1
+        self.done_steps += 1
         warm = min(1.0, self.done_steps / h.warmup_steps)
         frac = min(1.0, self.done_steps / h.total_steps)
         lr = h.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
@@ -133,7 +143,7 @@ class FineTuneBrain(sb.Brain):
             return
         wer = self.word_edits / max(1, self.words)
         elapsed = time.time() - h.started
-        eta = elapsed / epoch * (h.epochs - epoch)
+        eta = elapsed / (epoch - h.first_epoch + 1) * (h.epochs - epoch)
         h.log(
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1%} ETA {eta:.0f}s"
@@ -145,6 +155,42 @@ class FineTuneBrain(sb.Brain):
                 "epoch": epoch,
                 "state": copy.deepcopy(self.modules.model.state_dict()),
             }
+        if h.checkpoint is not None:
+            checkpoints.write(h.checkpoint, self.checkpoint_state(epoch), h.log, expect=h.fingerprint)
+
+    def checkpoint_state(self, epoch: int) -> dict:
+        """All that the epochs after `epoch` depend on, so that a resumed run continues as this one would."""
+        h = self.hparams
+        return {
+            "epoch": epoch,
+            "epochs": h.epochs,
+            "lr": h.lr,
+            "done_steps": self.done_steps,
+            "history": h.history,
+            # This epoch's weights are `weights`: the best state is kept once.
+            "best": {**h.best, "state": h.best["state"] if h.best["epoch"] < epoch else None},
+            "weights": self.modules.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "samplers": [_sampler_state(sampler) for sampler in h.samplers],
+            "random": checkpoints.random_states(),
+        }
+
+    def resume(self, saved: dict) -> None:
+        """Weights, best epoch, curve and random states as a checkpoint left them (the optimiser
+        follows in `init_optimizers`)."""
+        h = self.hparams
+        self.modules.model.load_state_dict(saved["weights"])
+        h.best = {**saved["best"], "state": saved["best"]["state"] or saved["weights"]}
+        h.history, self.done_steps = list(saved["history"]), saved["done_steps"]
+        for sampler, state in zip(h.samplers, saved["samplers"], strict=True):
+            sampler.rng.setstate(state["rng"])
+            sampler._batches = [list(batch) for batch in state["batches"]]
+        checkpoints.set_random_states(saved["random"])
+
+
+def _sampler_state(sampler: BucketSampler) -> dict:
+    # The batches of the next epoch are drawn ahead of it (BucketSampler.__iter__).
+    return {"rng": sampler.rng.getstate(), "batches": sampler._batches}
 
 
 def schedule_for(train_seconds: float) -> tuple[int, float]:
@@ -174,14 +220,19 @@ def finetune(
     log: Callable[[str], None] = print,
     on_progress: Callable[[float], bool] = lambda fraction: True,
     seed: int = 0,
+    checkpoint=None,
 ) -> dict:
     """Fine-tune the base encoder; returns the best state dict and a summary.
 
     `on_progress(fraction)` is called after each step; returning False stops the run.
+    `checkpoint` (engine.Checkpoint) gets the run's state at each epoch end; when it holds one
+    already, training continues after that epoch, on the schedule it was started with.
     """
+    base = load_model(base_dir)
+    # Seeded after loading: a base not yet in the model cache draws from the generators as it
+    # loads, and a run must not depend on that (nor a resumed one on what the first run drew).
     torch.manual_seed(seed)
     random.seed(seed)
-    base = load_model(base_dir)
     # The inference copy is frozen; the copy we train is not.
     model = copy.deepcopy(base.asr.mods.encoder).train().requires_grad_(True)
     if hasattr(model, "spec_augment"):
@@ -189,6 +240,10 @@ def finetune(
     labels, blank = base.labels, base.blank
     char2id = {lab: i for i, lab in enumerate(labels) if i != blank}
     train_seconds = sum(r["duration"] for r in train_rows)
+    fingerprint = {"family": "ctc", "train_rows": len(train_rows), "valid_rows": len(valid_rows)}
+    saved = checkpoints.read(checkpoint, log, expect=fingerprint)
+    if saved:
+        epochs, lr = saved["epochs"], saved["lr"]
     default_epochs, default_lr = schedule_for(train_seconds)
     epochs, lr = epochs or default_epochs, lr or default_lr
 
@@ -196,11 +251,9 @@ def finetune(
     train_loader = torch.utils.data.DataLoader(
         _Segments(train_rows, char2id), batch_sampler=sampler, collate_fn=_collate, num_workers=0
     )
+    valid_sampler = BucketSampler([r["duration"] for r in valid_rows], 120.0, None, seed=seed)
     valid_loader = torch.utils.data.DataLoader(
-        _Segments(valid_rows, char2id),
-        batch_sampler=BucketSampler([r["duration"] for r in valid_rows], 120.0, None, seed=seed),
-        collate_fn=_collate,
-        num_workers=0,
+        _Segments(valid_rows, char2id), batch_sampler=valid_sampler, collate_fn=_collate, num_workers=0
     )
     total_steps = max(1, len(sampler) * epochs)
     hparams = {
@@ -215,6 +268,11 @@ def finetune(
         "started": time.time(),
         "best": None,
         "history": [],
+        "checkpoint": checkpoint,
+        "fingerprint": fingerprint,
+        "resumed": saved,
+        "first_epoch": saved["epoch"] + 1 if saved else 1,
+        "samplers": [sampler, valid_sampler],
     }
     brain = FineTuneBrain(
         modules={"model": model},
@@ -231,7 +289,19 @@ def finetune(
         f"{len(train_rows)} segments ({train_seconds / 60:.1f} min), {epochs} epochs, lr {lr:g}, "
         f"{len(valid_rows)} validation segments"
     )
-    brain.fit(range(1, epochs + 1), train_loader, valid_loader)
+    brain.done_steps = 0
+    resumed_after = saved["epoch"] if saved else None
+    if saved:
+        brain.resume(saved)
+        best = brain.hparams.best
+        del saved  # the optimiser's part is loaded and let go in init_optimizers
+        log(
+            f"resuming from the checkpoint after epoch {resumed_after} of {epochs} "
+            f"(best so far: epoch {best['epoch']}, valid WER {best['valid_wer']:.1%})"
+        )
+        if not on_progress(min(1.0, brain.done_steps / total_steps)):
+            raise StopTraining("stopped")
+    brain.fit(range(brain.hparams.first_epoch, epochs + 1), train_loader, valid_loader)
     best = brain.hparams.best
     return {
         "state": {k: v.detach().cpu().float() for k, v in best["state"].items()},
@@ -242,6 +312,7 @@ def finetune(
         "history": brain.hparams.history,
         "wall_s": round(time.time() - brain.hparams.started, 1),
         "train_seconds": train_seconds,
+        "resumed_after_epoch": resumed_after,
     }
 
 

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import StopTraining
+from .. import checkpoint as checkpoints
 from ..curve import epoch_point
 from . import PYTORCH_DIR
 from .windows import (
@@ -48,7 +49,16 @@ UNMEASURED_MAX_SHARE = 0.7
 
 class WhisperBrain(sb.Brain):
     """Decoder training on packed windows: warm-up then cosine learning rate, state of the
-    best epoch by validation WER kept (epoch 0 is the base itself)."""
+    best epoch by validation WER kept (epoch 0 is the base itself), a checkpoint written at
+    each epoch end when the run has somewhere to keep one."""
+
+    def init_optimizers(self):
+        super().init_optimizers()
+        # The optimiser exists only from here on: a resumed run's moments are loaded into it now
+        # (and let go: they are the largest part of a checkpoint).
+        resumed, self.hparams.resumed = self.hparams.resumed, None
+        if resumed:
+            self.optimizer.load_state_dict(resumed["optimizer"])
 
     def encoder_states(self, indices: list[int], stage) -> torch.Tensor:
         h = self.hparams
@@ -84,7 +94,7 @@ class WhisperBrain(sb.Brain):
 
     def on_fit_batch_start(self, batch, should_step):
         h = self.hparams
-        step = getattr(self, "done_steps", 0) + 1
+        step = self.done_steps + 1
         warm = min(1.0, step / h.warmup_steps)
         frac = min(1.0, (step - 1) / h.total_steps)
         for group in self.optimizer.param_groups:
@@ -93,7 +103,7 @@ class WhisperBrain(sb.Brain):
     def on_fit_batch_end(self, batch, outputs, loss, should_step):
         h = self.hparams
         # Not `self.step`: SpeechBrain keeps its own per-epoch step counter under that name.
-        self.done_steps = getattr(self, "done_steps", 0) + 1
+        self.done_steps += 1
         if not h.on_step(min(1.0, self.done_steps / h.total_steps)):
             raise StopTraining("stopped")
 
@@ -106,7 +116,7 @@ class WhisperBrain(sb.Brain):
             self.train_loss = stage_loss
             return
         wer = word_error_rate(self.references, self.hypotheses, h.language)
-        eta = (time.time() - h.started) / epoch * (h.epochs - epoch)
+        eta = (time.time() - h.started) / (epoch - h.first_epoch + 1) * (h.epochs - epoch)
         h.log(
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1f}% ETA {eta:.0f}s"
@@ -119,6 +129,47 @@ class WhisperBrain(sb.Brain):
         # Nothing can beat a perfect score (ties go to the earlier epoch): the rest would be wasted.
         self.finished = wer == 0.0
         h.epochs_run = epoch
+        if h.checkpoint is not None:
+            checkpoints.write(h.checkpoint, self.checkpoint_state(epoch), h.log, expect=h.fingerprint)
+
+    def checkpoint_state(self, epoch: int) -> dict:
+        """All that the epochs after `epoch` depend on, so that a resumed run continues as this one would."""
+        h = self.hparams
+        best = h.best
+        return {
+            "epoch": epoch,
+            "epochs": h.epochs,
+            "lr": h.lr,
+            "total_steps": h.total_steps,
+            "done_steps": self.done_steps,
+            "finished": self.finished,
+            "epochs_run": h.epochs_run,
+            "base_wer": h.base_wer,
+            "history": h.history,
+            # The base's weights (epoch 0) are reloaded and this epoch's are `weights`: kept once.
+            "best": {
+                "valid_wer": best["valid_wer"],
+                "epoch": best["epoch"],
+                "state": best["state"] if 0 < best["epoch"] < epoch else None,
+            },
+            "weights": _trainable_state(self.modules.whisper.model),
+            "optimizer": self.optimizer.state_dict(),
+            "shuffle": h.shuffle.get_state(),
+            "random": checkpoints.random_states(),
+        }
+
+    def resume(self, saved: dict) -> None:
+        """Weights, best epoch, curve and random states as a checkpoint left them (the optimiser
+        follows in `init_optimizers`)."""
+        h = self.hparams
+        self.modules.whisper.model.load_state_dict(saved["weights"], strict=False)
+        best = saved["best"]
+        state = best["state"] or (saved["weights"] if best["epoch"] == saved["epoch"] else h.anchor)
+        h.best = {"valid_wer": best["valid_wer"], "epoch": best["epoch"], "state": state}
+        h.history, h.epochs_run, h.base_wer = list(saved["history"]), saved["epochs_run"], saved["base_wer"]
+        self.done_steps, self.finished = saved["done_steps"], saved["finished"]
+        h.shuffle.set_state(saved["shuffle"])
+        checkpoints.set_random_states(saved["random"])
 
     def validate(self, loader) -> float:
         """Validation WER of the weights as they are now (the base before training, the blend after)."""
@@ -181,9 +232,13 @@ def train(
     log: Callable[[str], None] = print,
     on_progress: Callable[[float], bool] = lambda fraction: True,
     seed: int = 0,
+    checkpoint=None,
 ):
     """Fine-tune, then blend with the base by the share that measures best (`choose_share`);
-    returns (whisper with the shipped weights loaded, tokens, summary)."""
+    returns (whisper with the shipped weights loaded, tokens, summary).
+
+    `checkpoint` (engine.Checkpoint) gets the run's state at each epoch end; when it holds one
+    already, training continues after that epoch, on the schedule it was started with."""
     torch.manual_seed(seed)
     random.seed(seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -200,6 +255,17 @@ def train(
     train_seconds = sum(r["duration"] for r in train_rows)
     default_epochs, default_lr = schedule_for(train_seconds)
     steps_per_epoch = math.ceil(len(train_windows) / BATCH_WINDOWS)
+    trainable = sum(p.numel() for p in whisper.parameters() if p.requires_grad)
+    fingerprint = {
+        "family": "whisper",
+        "train_windows": len(train_windows),
+        "valid_windows": len(valid_windows),
+        "trainable": trainable,
+    }
+    saved = checkpoints.read(checkpoint, log, expect=fingerprint)
+    if saved:
+        # The schedule the run started with, whatever this call asks: the learning rate follows it.
+        epochs, lr = saved["epochs"], saved["lr"]
     epochs = epochs or min(MAX_EPOCHS, max(default_epochs, math.ceil(MIN_STEPS / steps_per_epoch)))
     lr = lr or default_lr
     total_steps = steps_per_epoch * epochs
@@ -220,6 +286,10 @@ def train(
         "on_step": on_progress,
         "started": time.time(),
         "history": [],
+        "checkpoint": checkpoint,
+        "fingerprint": fingerprint,
+        "resumed": saved,
+        "first_epoch": saved["epoch"] + 1 if saved else 1,
     }
     brain = WhisperBrain(
         modules={"whisper": whisper},
@@ -230,7 +300,6 @@ def train(
         hparams=hparams,
         run_opts={"device": device, "max_grad_norm": 1.0, "noprogressbar": True},
     )
-    trainable = sum(p.numel() for p in whisper.parameters() if p.requires_grad)
     part = "encoder and decoder" if train_encoder else "the decoder; the encoder stays as it is"
     log(
         f"fine-tuning {trainable / 1e6:.1f}M parameters ({part}) on {len(train_rows)} segments "
@@ -244,11 +313,26 @@ def train(
     anchor_loader = (
         _loader(anchor_indices, windows, tokens, shuffle=False, seed=seed) if anchor_indices else None
     )
-    base_wer = brain.validate(valid_loader)
-    log(f"base model valid WER {base_wer:.1f}%")
-    brain.hparams.best = {"valid_wer": base_wer, "epoch": 0, "state": hparams["anchor"]}
-    brain.finished, brain.hparams.epochs_run = False, 0
-    brain.fit((epoch for epoch in range(1, epochs + 1) if not brain.finished), train_loader, valid_loader)
+    brain.hparams.shuffle = train_loader.generator
+    resumed_after = saved["epoch"] if saved else None
+    if saved:
+        brain.resume(saved)
+        base_wer, best = saved["base_wer"], brain.hparams.best
+        del saved  # the optimiser's part is loaded and let go in init_optimizers
+        log(
+            f"resuming from the checkpoint after epoch {resumed_after} of {epochs} (best so far: "
+            f"epoch {best['epoch']}, valid WER {best['valid_wer']:.1f}%; base model {base_wer:.1f}%)"
+        )
+        if not on_progress(min(1.0, brain.done_steps / total_steps)):
+            raise StopTraining("stopped")
+    else:
+        base_wer = brain.validate(valid_loader)
+        log(f"base model valid WER {base_wer:.1f}%")
+        brain.hparams.best = {"valid_wer": base_wer, "epoch": 0, "state": hparams["anchor"]}
+        brain.finished, brain.hparams.epochs_run, brain.done_steps = False, 0, 0
+        brain.hparams.base_wer = base_wer
+    first = brain.hparams.first_epoch
+    brain.fit((epoch for epoch in range(first, epochs + 1) if not brain.finished), train_loader, valid_loader)
     best = brain.hparams.best
     # The base (share 0) and the best epoch (share 1) were validated already.
     known_valid = {0.0: base_wer, 1.0: best["valid_wer"]}
@@ -296,6 +380,7 @@ def train(
         "valid_wer": round(blended_wer, 2),
         "train_s": round(time.time() - hparams["started"], 1),
         "history": brain.hparams.history,
+        "resumed_after_epoch": resumed_after,
     }
     return whisper, tokens, summary
 

@@ -137,6 +137,7 @@ def fine_tune(
     max_regression: float = 2.0,
     shares: tuple[float, ...] = SHARES,
     seed: int = 0,
+    checkpoint=None,
 ) -> dict:
     """Fine-tune the base on the customer's segments and write a servable model directory.
 
@@ -145,7 +146,7 @@ def fine_tune(
     module docstring); how far is measured on `anchor_rows` (brain.choose_share). Returns the
     summary (WERs in percent) also written to model.json, with the export check and the serving
     precision it chose; raises RuntimeError only when the exported copy, decoded the same way,
-    does not score like the trained one (export.parity)."""
+    does not score like the trained one (export.parity). `checkpoint`: see brain.train."""
     started = time.time()
     base_dir, out_dir, work_dir = Path(base_dir), Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -165,6 +166,7 @@ def fine_tune(
         log=log,
         on_progress=on_progress,
         seed=seed,
+        checkpoint=checkpoint,
     )
 
     enter("export", 85)
