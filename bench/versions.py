@@ -253,12 +253,13 @@ def _roll_back(model, probe_wav: Path, data_dir: Path, summary: dict) -> dict:
     before_path, _ = transcribe_now()
     _, warm = transcribe_now()  # the active version, loaded: the reference
     target = 1 if model.active_version != 1 else 2
+    was = model.active_version
     mark = time.perf_counter()
     custom_model_version_activate(model=model, version=target, by=admin)
     after_path, _ = transcribe_now()
     switched = time.perf_counter() - mark
     return {
-        "from_version": model.active_version,
+        "from_version": was,
         "to_version": target,
         "serving_path_changed": before_path != after_path,
         "seconds_activate_to_transcript": round(switched, 2),

@@ -230,6 +230,12 @@ TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24)
 SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 300)
 # The panel spec's floor for training data, in minutes of matched audio.
 DATASET_MIN_MINUTES = float(env_str("DATASET_MIN_MINUTES", "10"))
+# Text-only training (README "Text-only training"): sentences of text that stand in for the audio
+# minimum, the text a model may hold, the longest line, and how many sentences a run speaks.
+DATASET_MIN_TEXT_SENTENCES = env_int("DATASET_MIN_TEXT_SENTENCES", 200)
+DATASET_MAX_TEXT_BYTES = env_int("DATASET_MAX_TEXT_BYTES", 200 * 1024 * 1024)
+DATASET_MAX_TEXT_LINE_CHARS = env_int("DATASET_MAX_TEXT_LINE_CHARS", 1000)
+TRAINING_MAX_SYNTHETIC_SENTENCES = env_int("TRAINING_MAX_SYNTHETIC_SENTENCES", 2000)
 
 # Storage: local files by default, S3 (or any S3-compatible endpoint) when a
 # bucket is named.
@@ -263,6 +269,9 @@ TRAINING_LEARNING_RATE = float(env_str("TRAINING_LEARNING_RATE", "0"))
 # A custom model worse than its base on the anchor set (everyday speech, training/anchor.py) by
 # more than this many WER points ends in Success but is not enabled; an admin may enable it anyway.
 TRAINING_MAX_REGRESSION = float(env_str("TRAINING_MAX_REGRESSION", "2"))
+# The shares of the trained change a Whisper run may ship (e.g. "1.0" keeps every trained weight);
+# empty lets the engine measure its own list (training/engine/whisper/brain.py SHARES).
+TRAINING_BLEND_SHARES = tuple(float(x) for x in env_str("TRAINING_BLEND_SHARES", "").split(",") if x.strip())
 TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(VAR_DIR / "training")))
 # A run whose trainer shows no sign of life for this long is failed by the sweeper,
 # and so is a run still queued after TRAINING_QUEUE_TIMEOUT.

@@ -1,13 +1,13 @@
 """REST API v3 for custom models: each method parses, calls one service or selector, answers."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.selectors import membership_for_request
-from custom_models import selectors, services
+from custom_models import selectors, services, vocabulary
 from custom_models.serializers import (
     CustomModelCreateInput,
     CustomModelOutput,
@@ -104,3 +104,83 @@ def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# ---- Vocabulary: phrase lists and display rules (custom_models.vocabulary) ----------------------
+
+
+class PhrasesBody(serializers.Serializer):
+    phrases = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        help_text=f"At most {vocabulary.MAX_PHRASES} phrases of at most {vocabulary.MAX_PHRASE_CHARS} "
+        "characters; decoding favours them by score (Whisper models only).",
+    )
+
+
+class DisplayRule(serializers.Serializer):
+    written = serializers.CharField(
+        allow_blank=True, help_text="What the model writes (whole words, any case)."
+    )
+    display = serializers.CharField(allow_blank=True, help_text="What the user sees instead; never empty.")
+
+
+class DisplayRulesBody(serializers.Serializer):
+    display_rules = DisplayRule(many=True, help_text=f"At most {vocabulary.MAX_DISPLAY_RULES} rules.")
+
+
+def _vocabulary_view(owner):
+    """A GET/PUT pair for one part of a vocabulary; `owner(view, request, **kwargs)` finds it."""
+
+    class PhrasesApi(APIView):
+        permission_classes = [permissions.IsAuthenticated]
+        throttle_scopes = {"GET": "status_check"}
+        error_responses = {"GET": (400, 403), "PUT": (400, 403)}
+
+        @extend_schema(responses=PhrasesBody)
+        def get(self, request, **kwargs):
+            return Response({"phrases": owner(self, request, **kwargs).phrases})
+
+        @extend_schema(request=PhrasesBody, responses=PhrasesBody)
+        def put(self, request, **kwargs):
+            phrases = request.data.get("phrases") if isinstance(request.data, dict) else None
+            saved = vocabulary.vocabulary_update(
+                vocabulary=owner(self, request, **kwargs), phrases=phrases or []
+            )
+            return Response({"phrases": saved.phrases})
+
+    class DisplayRulesApi(APIView):
+        permission_classes = [permissions.IsAuthenticated]
+        throttle_scopes = {"GET": "status_check"}
+        error_responses = {"GET": (400, 403), "PUT": (400, 403)}
+
+        @extend_schema(responses=DisplayRulesBody)
+        def get(self, request, **kwargs):
+            return Response({"display_rules": owner(self, request, **kwargs).display_rules})
+
+        @extend_schema(request=DisplayRulesBody, responses=DisplayRulesBody)
+        def put(self, request, **kwargs):
+            rules = request.data.get("display_rules") if isinstance(request.data, dict) else None
+            saved = vocabulary.vocabulary_update(
+                vocabulary=owner(self, request, **kwargs), display_rules=rules if rules is not None else []
+            )
+            return Response({"display_rules": saved.display_rules})
+
+    return PhrasesApi, DisplayRulesApi
+
+
+def _model_vocabulary(view, request, id: str):
+    membership = membership_for_request(request)
+    services.require_automatic_training(membership.organisation)
+    return vocabulary.vocabulary_of_model(
+        model=selectors.custom_model_get(organisation=membership.organisation, id=int(id))
+    )
+
+
+def _language_vocabulary(view, request, code: str):
+    return vocabulary.vocabulary_of_language(
+        organisation=membership_for_request(request).organisation, code=code
+    )
+
+
+ModelPhrasesApi, ModelDisplayRulesApi = _vocabulary_view(_model_vocabulary)
+LanguagePhrasesApi, LanguageDisplayRulesApi = _vocabulary_view(_language_vocabulary)

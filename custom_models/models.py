@@ -173,3 +173,36 @@ class QuotaClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} claim of {self.organisation} for {self.period:%Y-%m}"
+
+
+class Vocabulary(models.Model):
+    """Words an organisation teaches without recording them: a phrase list that decoding favours,
+    and display rules that rewrite what the model writes. Either a custom model's, or the
+    organisation's for a base language (custom_models.vocabulary validates both)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="vocabularies")
+    custom_model = models.OneToOneField(
+        CustomModel, on_delete=models.CASCADE, null=True, blank=True, related_name="vocabulary"
+    )
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    phrases = models.JSONField(default=list, blank=True)
+    # [{"written": what the model writes, "display": what the user wants}], whole words, any case.
+    display_rules = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "language"],
+                condition=Q(custom_model__isnull=True),
+                name="one_vocabulary_per_org_language",
+            ),
+            models.CheckConstraint(
+                condition=Q(custom_model__isnull=True, language__isnull=False)
+                | Q(custom_model__isnull=False, language__isnull=True),
+                name="vocabulary_of_a_model_or_a_language",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"vocabulary of {self.custom_model or self.language} ({len(self.phrases)} phrases)"

@@ -9,4 +9,20 @@ urlpatterns = [
     re_path(
         r"^custom_models/(?P<id>[0-9]+)/?$", api.CustomModelDetailApi.as_view(), name="custom-model-detail"
     ),
+    re_path(r"^custom_models/(?P<id>[0-9]+)/phrases/?$", api.ModelPhrasesApi.as_view(), name="model-phrases"),
+    re_path(
+        r"^custom_models/(?P<id>[0-9]+)/display_rules/?$",
+        api.ModelDisplayRulesApi.as_view(),
+        name="model-display-rules",
+    ),
+    re_path(
+        r"^languages/(?P<code>[A-Za-z0-9-]+)/phrases/?$",
+        api.LanguagePhrasesApi.as_view(),
+        name="language-phrases",
+    ),
+    re_path(
+        r"^languages/(?P<code>[A-Za-z0-9-]+)/display_rules/?$",
+        api.LanguageDisplayRulesApi.as_view(),
+        name="language-display-rules",
+    ),
 ]

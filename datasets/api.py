@@ -61,13 +61,17 @@ class DataApi(CustomModelsView):
         data = serializer.validated_data
         paired = data["type"] in {"train", "test"}
         split = data["type"] if paired else data.get("split", "train")
+
+        def declared(field: str) -> str:
+            if paired:
+                return {"audio_file": "audio", "transcript_file": "transcript"}.get(field, "auto")
+            return "text" if data["type"] == "text" else "auto"
+
         items = [
             services.UploadItem(
                 source=services.stage_upload(data[field]),
                 filename=data[field].name,
-                declared_type={"audio_file": "audio", "transcript_file": "transcript"}.get(field, "auto")
-                if paired
-                else "auto",
+                declared_type=declared(field),
             )
             for field in ("transcript_file", "audio_file", "file")
             if data.get(field)

@@ -14,6 +14,8 @@ class Kind(models.TextChoices):
     AUDIO = "audio", "Audio"
     TRANSCRIPT = "transcript", "Transcript"
     MANIFEST = "manifest", "Manifest"
+    # Domain sentences with no audio, one a line, spoken by offline voices at training time.
+    TEXT = "text", "Text"
 
 
 class Split(models.TextChoices):
@@ -40,7 +42,9 @@ class DatasetFile(models.Model):
     size = models.BigIntegerField(default=0)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds, measured with ffprobe.")
     converted_from = models.CharField(max_length=255, blank=True, help_text="The video this audio came from.")
-    segment_count = models.PositiveIntegerField(null=True, blank=True)
+    segment_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Cues or manifest rows; for a text file, its sentences."
+    )
     manifest_audio = models.JSONField(default=list, blank=True, help_text="Audio names a manifest refers to.")
     started_at = models.DateTimeField(help_text="When the upload started.")
     finished_at = models.DateTimeField(help_text="When the upload finished.")

@@ -60,8 +60,10 @@ class ValidationReport:
     unmatched_audio: list[str] = field(default_factory=list)
     pairs: list[dict] = field(default_factory=list)
     total_minutes: float = 0.0
+    text_sentences: int = 0
     # For the training refusals: which rule failed, beyond the messages.
     has_files: bool = False
+    # Some file carries text to train on: a transcript, a manifest, or sentences of text.
     has_transcript: bool = False
     insufficient: bool = False  # too few pairs or minutes (the spec's INSUFFICIENT_DATA)
 
@@ -124,12 +126,35 @@ def _ext(name: str) -> str:
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
+def _audio_minimum_errors(pairs: list[Pair], known: bool, total_seconds: float, has_text: bool) -> list[str]:
+    """What the paired audio lacks for the minimum (panel spec), in the spec's words."""
+    errors = []
+    if has_text and len(pairs) < MIN_PAIRS:
+        errors.append(
+            f"Dataset too small: at least {MIN_PAIRS} matched audio + transcript pairs are required "
+            f"(found {len(pairs)})"
+        )
+    min_minutes = settings.DATASET_MIN_MINUTES
+    if pairs and known and total_seconds < min_minutes * 60:
+        errors.append(
+            f"Need minimum {min_minutes:g} minutes total duration (found {total_seconds / 60:.1f} minutes)"
+        )
+    elif pairs and not known and len(pairs) < MIN_FILES_WITHOUT_DURATIONS:
+        errors.append(
+            f"Insufficient audio: at least {MIN_FILES_WITHOUT_DURATIONS} matched audio files are required "
+            f"while durations are unknown (found {len(pairs)})"
+        )
+    return errors
+
+
 def dataset_validate(*, model: CustomModel) -> ValidationReport:
     """Check the dataset against the minimum rules; starts nothing."""
     report = ValidationReport()
     files = list(dataset_file_list(model=model))
     report.has_files = bool(files)
-    report.has_transcript = any(f.kind in {Kind.TRANSCRIPT, Kind.MANIFEST} for f in files)
+    text_files = [f for f in files if f.kind == Kind.TEXT]
+    report.text_sentences = sum(f.segment_count or 0 for f in text_files)
+    report.has_transcript = any(f.kind in {Kind.TRANSCRIPT, Kind.MANIFEST} for f in files) or bool(text_files)
     if not files:
         report.errors.append("No data uploaded: upload audio files and their transcripts first.")
         return report
@@ -145,31 +170,44 @@ def dataset_validate(*, model: CustomModel) -> ValidationReport:
     known = all(d is not None for d in durations)
     total_seconds = sum(d for d in durations if d is not None)
     report.total_minutes = round(total_seconds / 60, 1)
-    if report.has_transcript and len(pairs) < MIN_PAIRS:
+    audio_errors = _audio_minimum_errors(pairs, known, total_seconds, report.has_transcript)
+    min_sentences = settings.DATASET_MIN_TEXT_SENTENCES
+    # Test-split text only measures: it counts in the report, not towards the minimum.
+    train_sentences = sum(f.segment_count or 0 for f in text_files if f.split != Split.TEST)
+    if text_files and audio_errors and train_sentences < min_sentences:
+        # Either kind of data meets the minimum; the message names both.
         report.insufficient = True
         report.errors.append(
-            f"Dataset too small: at least {MIN_PAIRS} matched audio + transcript pairs are required "
-            f"(found {len(pairs)})"
+            f"At least {min_sentences} sentences of text, or {settings.DATASET_MIN_MINUTES:g} minutes of "
+            f"paired audio, are required (found {train_sentences} sentences, "
+            f"{total_seconds / 60:.1f} minutes)"
         )
-    min_minutes = settings.DATASET_MIN_MINUTES
-    if pairs and known and total_seconds < min_minutes * 60:
+    elif audio_errors and not text_files:
         report.insufficient = True
-        report.errors.append(
-            f"Need minimum {min_minutes:g} minutes total duration (found {total_seconds / 60:.1f} minutes)"
-        )
-    elif pairs and not known and len(pairs) < MIN_FILES_WITHOUT_DURATIONS:
-        report.insufficient = True
-        report.errors.append(
-            f"Insufficient audio: at least {MIN_FILES_WITHOUT_DURATIONS} matched audio files are required "
-            f"while durations are unknown (found {len(pairs)})"
+        report.errors.extend(audio_errors)
+    elif text_files and audio_errors and pairs:
+        report.warnings.append(
+            f"The paired audio is below the minimum ({audio_errors[0]}); training goes ahead on the "
+            f"{train_sentences} sentences of text, with the audio."
         )
 
     report.errors.extend(f"Unsafe filename: '{f.name}'" for f in files if not is_safe_filename(f.name))
 
+    if text_files:
+        report.warnings.append(
+            f"{report.text_sentences} sentences of text will be spoken by offline voices "
+            f"(at most {settings.TRAINING_MAX_SYNTHETIC_SENTENCES} a run): synthetic speech teaches words, "
+            "not your speakers or recording conditions."
+        )
     if total_seconds < RECOMMENDED_HOURS * 3600:
         report.warnings.append(
             f"Less than {RECOMMENDED_HOURS} hours of audio (found {total_seconds / 3600:.2f} hours): "
             f"{RECOMMENDED_HOURS}+ hours are recommended for the largest improvement."
+        )
+    if text_files and not pairs:
+        report.warnings.append(
+            "No audio: the model is measured on held-out sentences of text spoken by a voice that does "
+            "not train (a synthetic test split)."
         )
     if pairs and not any(p.split == Split.TEST for p in pairs):
         report.warnings.append("No test data: 20% of the pairs will be held out to measure the model.")

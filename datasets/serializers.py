@@ -33,7 +33,12 @@ class DatasetFileOutput(serializers.ModelSerializer):
 
 
 class DataUploadInput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["train", "test", "auto"], default="auto")
+    type = serializers.ChoiceField(
+        choices=["train", "test", "auto", "text"],
+        default="auto",
+        help_text="train/test: audio_file and/or transcript_file in that split; auto: file, its kind from "
+        "its extension; text: file, a .txt of domain sentences (UTF-8, one a line) with no audio.",
+    )
     split = serializers.ChoiceField(choices=["train", "test"], required=False)
     audio_file = serializers.FileField(required=False)
     transcript_file = serializers.FileField(required=False)
@@ -43,7 +48,7 @@ class DataUploadInput(serializers.Serializer):
         files = [data.get(name) for name in ("audio_file", "transcript_file", "file")]
         if not any(files):
             raise serializers.ValidationError(
-                "Send audio_file and/or transcript_file (or file with type=auto)."
+                "Send audio_file and/or transcript_file (or file with type=auto or type=text)."
             )
         return data
 
@@ -76,6 +81,9 @@ class ValidationReportOutput(serializers.Serializer):
     )
     pairs = ValidationPairOutput(many=True)
     total_minutes = serializers.FloatField(help_text="Minutes of matched audio.")
+    text_sentences = serializers.IntegerField(
+        help_text="Sentences in the model's text files (training data with no audio)."
+    )
 
 
 # The tus 1.0.0 headers of the upload endpoints (datasets/api.py Tus*), for the OpenAPI schema.
@@ -89,7 +97,7 @@ TUS_CREATE_HEADERS = [
     _header("Upload-Length", int, "The file's size in bytes.", required=True),
     _header(
         "Upload-Metadata",
-        description="Comma-separated `key base64(value)` pairs: filename, type (audio|transcript), "
+        description="Comma-separated `key base64(value)` pairs: filename, type (audio|transcript|text), "
         "split (train|test), batch.",
     ),
 ]

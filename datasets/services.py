@@ -11,16 +11,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.selectors import acting_user
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, TrainingStatus
-from datasets import media
+from datasets import media, text
 from datasets.models import DatasetFile, Kind, Split
 from datasets.transcripts import ManifestRow, TranscriptError, parse_transcript
 
-DECLARED_TYPES = {"auto", "audio", "transcript"}
+DECLARED_TYPES = {"auto", "audio", "transcript", "text"}
+# A text file (sentences without audio) is named as one: an auto .txt stays a transcript.
+TEXT_EXTENSIONS = {".txt"}
 TRANSCRIPT_MAX_BYTES = 50 * 1024 * 1024
 EXTENSION_KINDS = {
     **dict.fromkeys(media.AUDIO_EXTENSIONS | media.VIDEO_EXTENSIONS, Kind.AUDIO),
@@ -64,7 +67,7 @@ def detect_kind(name: str, declared_type: str = "auto") -> str:
     declared_type = (declared_type or "auto").lower()
     if declared_type not in DECLARED_TYPES:
         raise ApplicationError(
-            f"Unknown type {declared_type!r}: use auto, audio or transcript.",
+            f"Unknown type {declared_type!r}: use auto, audio, transcript or text.",
             error_code="invalid_type",
             status=400,
         )
@@ -77,6 +80,16 @@ def detect_kind(name: str, declared_type: str = "auto") -> str:
             status=400,
             details={"file": name, "allowed": sorted(EXTENSION_KINDS)},
         )
+    if declared_type == "text":
+        if extension not in TEXT_EXTENSIONS:
+            raise ApplicationError(
+                f"'{name}' is not a text file; the TEXT type accepts {_listing(TEXT_EXTENSIONS)} "
+                "(UTF-8, one sentence a line).",
+                error_code="unsupported_file_type",
+                status=400,
+                details={"file": name},
+            )
+        return Kind.TEXT
     if declared_type == "audio" and kind != Kind.AUDIO:
         raise ApplicationError(
             f"'{name}' is not audio or video; the AUDIO type accepts "
@@ -163,6 +176,9 @@ def dataset_file_ingest(
                 fields["duration"] = media.probe_duration(source)
             except media.MediaError as exc:
                 raise _invalid(name, str(exc), "invalid_media") from exc
+        elif kind == Kind.TEXT:
+            text_bytes_check(model=model, name=name, size=source.stat().st_size)
+            fields.update(_parse_text_file(name, source))
         else:
             fields.update(_parse_transcript_file(name, source))
 
@@ -203,6 +219,36 @@ def _parse_transcript_file(name: str, source: Path) -> dict:
     return {"segment_count": len(parsed)}
 
 
+def text_bytes_used(*, model: CustomModel) -> int:
+    files = DatasetFile.objects.alive().filter(custom_model=model, kind=Kind.TEXT)
+    return files.aggregate(total=Sum("size"))["total"] or 0
+
+
+def text_bytes_check(*, model: CustomModel, name: str, size: int) -> None:
+    """Refuse a text file that would take the model past DATASET_MAX_TEXT_BYTES of text in all."""
+    limit = settings.DATASET_MAX_TEXT_BYTES
+    used = text_bytes_used(model=model)
+    if used + size > limit:
+        raise ApplicationError(
+            f"'{name}': a model may hold at most {limit / 1024**2:g} MB of text "
+            f"({used / 1024**2:.1f} MB already uploaded, this file {size / 1024**2:.1f} MB).",
+            error_code="text_limit_exceeded",
+            status=400,
+            details={"file": name, "max_bytes": limit, "used_bytes": used, "size": size},
+        )
+
+
+def _parse_text_file(name: str, source: Path) -> dict:
+    """Sentences of a text file, counted; anything that is not plain UTF-8 lines is refused."""
+    try:
+        count = text.count_sentences(source, max_line_chars=settings.DATASET_MAX_TEXT_LINE_CHARS)
+    except text.TextError as exc:
+        raise _invalid(name, str(exc), "invalid_text") from exc
+    if count == 0:
+        raise _invalid(name, "the file has no sentences (one a line)", "invalid_text")
+    return {"segment_count": count}
+
+
 class _StagedFile(File):
     """Lets FileSystemStorage move the staged file instead of copying it."""
 
@@ -217,6 +263,10 @@ def _store(*, model, source, name, kind, split, by, started_at, extension, field
         stored_name = default_storage.save(storage_name, _StagedFile(handle, name=storage_name))
     try:
         with transaction.atomic():
+            if kind == Kind.TEXT:
+                # Two uploads at once must not both fit under the text limit: count again, locked.
+                CustomModel.objects.select_for_update().filter(pk=model.pk).first()
+                text_bytes_check(model=model, name=name, size=size)
             return DatasetFile.objects.create(
                 custom_model=model,
                 name=name,

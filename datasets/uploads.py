@@ -26,8 +26,14 @@ from accounts.selectors import acting_user
 from accounts.services import rate_limit_take
 from config.errors import ApplicationError
 from custom_models.models import CustomModel
-from datasets.models import Split, TusUpload
-from datasets.services import IngestResult, dataset_file_ingest, detect_kind, display_name
+from datasets.models import Kind, Split, TusUpload
+from datasets.services import (
+    IngestResult,
+    dataset_file_ingest,
+    detect_kind,
+    display_name,
+    text_bytes_check,
+)
 
 READ_SIZE = 1024 * 1024
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
@@ -126,7 +132,8 @@ def tus_upload_create(
     filename = metadata.get("filename") or metadata.get("name") or ""
     name = display_name(filename)
     declared_type = (metadata.get("type") or "auto").lower()
-    detect_kind(name, declared_type)
+    if detect_kind(name, declared_type) == Kind.TEXT:
+        text_bytes_check(model=model, name=name, size=length)  # before a byte is sent
     split = (metadata.get("split") or Split.TRAIN).lower()
     if split not in Split.values:
         raise ApplicationError(

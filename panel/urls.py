@@ -4,6 +4,7 @@ from panel import dataset_views, views
 from panel import views_dashboard as dashboard
 from panel import views_evaluation as evaluation
 from panel import views_versions as versions
+from panel import views_vocabulary as vocabulary
 
 app_name = "panel"
 model = "custom-models/<int:id>/"
@@ -27,6 +28,10 @@ urlpatterns = [
     path(model + "versions/<int:version>/activate/", versions.version_activate, name="version-activate"),
     path(model + "versions/<int:version>/delete/", versions.version_delete, name="version-delete"),
     path(model + "versions/<int:version>/download/", versions.version_download, name="version-download"),
+    # The Vocabulary section: phrases, display rules and text files (panel/views_vocabulary.py).
+    path(model + "vocabulary/phrases/", vocabulary.vocabulary_phrases_save, name="vocabulary-phrases"),
+    path(model + "vocabulary/display-rules/", vocabulary.vocabulary_rules_save, name="vocabulary-rules"),
+    path(model + "vocabulary/text-files/", vocabulary.vocabulary_text_files, name="vocabulary-text-files"),
     path(model + "datasets/", dataset_views.dataset_rows, name="dataset-rows"),
     path(model + "datasets/<int:file_id>/download/", dataset_views.dataset_download, name="dataset-download"),
     path(model + "datasets/<int:file_id>/delete/", dataset_views.dataset_delete, name="dataset-delete"),

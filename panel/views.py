@@ -22,11 +22,13 @@ from custom_models import selectors, services
 from custom_models.models import CustomModel, TrainingStatus
 from datasets import media
 from datasets.selectors import dataset_file_list
+from datasets.services import TEXT_EXTENSIONS
 from panel.forms import CustomModelCreateForm, CustomModelRenameForm
 from panel.htmx import is_htmx as _is_htmx
 from panel.htmx import member_page
 from panel.htmx import toast as _toast
 from panel.htmx import with_events as _with_events
+from panel.vocabulary import vocabulary_context
 from training.selectors import custom_model_version_list
 from training.services import custom_model_enable, training_run_cancel, training_run_start
 
@@ -39,6 +41,8 @@ UPLOAD_EXTENSIONS = {
     "transcript": sorted(media.TRANSCRIPT_EXTENSIONS | media.MANIFEST_EXTENSIONS),
 }
 UPLOAD_EXTENSIONS["auto"] = sorted(UPLOAD_EXTENSIONS["audio"] + UPLOAD_EXTENSIONS["transcript"])
+# Domain sentences without audio: declared as such, since an auto-detected .txt is a transcript.
+UPLOAD_EXTENSIONS["text"] = sorted(TEXT_EXTENSIONS)
 UPLOAD_MAX_FILES = 100  # per batch, as the panel spec says; there is no cap per model
 
 
@@ -107,18 +111,23 @@ def custom_model_create(request, membership):
     return render(request, f"{LIST}#create-form", _create_form_context(membership, form), status=422)
 
 
-@require_GET
-@_custom_models_page
-def custom_model_detail(request, membership, id: int):
-    model = _model_or_404(membership, id)
-    context = {
+def _detail_context(model: CustomModel, **vocabulary_forms) -> dict:
+    """The whole details page; `vocabulary_forms` shows a refused vocabulary post (plain form posts)."""
+    return {
         **_status_context(model),
         "dataset_files": dataset_file_list(model=model),
         "upload_extensions": UPLOAD_EXTENSIONS,
         "upload_max_files": UPLOAD_MAX_FILES,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+        **vocabulary_context(model, **vocabulary_forms),
     }
-    return render(request, DETAIL, context)
+
+
+@require_GET
+@_custom_models_page
+def custom_model_detail(request, membership, id: int):
+    model = _model_or_404(membership, id)
+    return render(request, DETAIL, _detail_context(model))
 
 
 @require_GET

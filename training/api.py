@@ -76,6 +76,13 @@ class SttInput(serializers.Serializer):
         "of speech among your organization's languages (the job reports it and its probability).",
     )
     model = serializers.CharField(required=False, allow_blank=True)
+    phrases = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text="Up to 100 phrases (100 characters each) that decoding favours by score for this request, "
+        "beside the model's own list (`PUT …/phrases`). Whisper models only; a list that cannot be applied "
+        "is refused (422 INVALID_INPUT, 400 phrases_unsupported).",
+    )
 
 
 class TrainingLogLineOutput(serializers.Serializer):
@@ -172,6 +179,7 @@ class SttApi(APIView):
             language=data.validated_data.get("language") or None,
             model=data.validated_data.get("model") or None,
             by=request.user,
+            phrases=data.validated_data.get("phrases") or [],
         )
         return Response({"id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 

@@ -126,6 +126,18 @@ class UtterancePageOutput(serializers.Serializer):
     results = UtteranceOutput(many=True)
 
 
+class EvaluationDataOutput(serializers.Serializer):
+    """How much of the training speech was synthetic (sentences of text spoken by offline voices)."""
+
+    synthetic_sentences = serializers.IntegerField(help_text="Sentences of text spoken for training.")
+    synthetic_minutes = serializers.FloatField()
+    real_minutes = serializers.FloatField(help_text="Minutes of the user's own training speech.")
+    test = serializers.ChoiceField(
+        choices=["real", "synthetic"], help_text="synthetic: held-out sentences in a voice that never trains."
+    )
+    test_voice = serializers.CharField(required=False, help_text="The voice of a synthetic test split.")
+
+
 class EvaluationOutput(serializers.Serializer):
     run = serializers.IntegerField(help_text="The training run that produced the model.")
     normaliser = serializers.CharField(help_text="How text is normalised before scoring.")
@@ -133,6 +145,9 @@ class EvaluationOutput(serializers.Serializer):
     terms = TermsOutput(allow_null=True, help_text="Null when the run did not measure key terms.")
     anchor = AnchorOutput(allow_null=True, help_text="Everyday speech; null when not measured.")
     curve = CurvePointOutput(many=True, allow_null=True, help_text="Per epoch; null when not recorded.")
+    data = EvaluationDataOutput(
+        allow_null=True, help_text="The training data's make-up; null for older runs."
+    )
     utterances = UtterancePageOutput()
 
 
@@ -179,6 +194,7 @@ class CustomModelEvaluationApi(CustomModelsView):
             "terms": evaluation.get("terms"),
             "anchor": evaluation.get("anchor"),
             "curve": evaluation.get("curve"),
+            "data": evaluation.get("data"),
             "utterances": paginator.get_paginated_response(page).data,
         }
         return Response(EvaluationOutput(body).data)

@@ -473,3 +473,38 @@ def build_evaluation(
         terms, references, [utt.base_text for utt in utterances], [utt.custom_text for utt in utterances]
     )
     return {"normaliser": metrics.normaliser_name(), "totals": totals, "terms": recall}, rows
+
+
+def phrase_list_effect(
+    phrases: Sequence[str],
+    terms: Sequence[str],
+    references: Sequence[str],
+    without: Sequence[str],
+    with_list: Sequence[str],
+) -> dict:
+    """What the model's phrase list does on the test split: key-term recall (the mined terms and
+    the listed phrases) and WER without and with it, and false insertions: a listed phrase written
+    more often than the reference says it, counted per utterance, with and without the list."""
+    recall = term_recall([*terms, *phrases], references, without, with_list)
+    refs = [metrics.normalise(text).split() for text in references]
+
+    def inserted(hypotheses: Sequence[str]) -> int:
+        count = 0
+        for ref, hyp in zip(refs, (metrics.normalise(text).split() for text in hypotheses), strict=True):
+            for phrase in phrases:
+                words = metrics.normalise(phrase).split()
+                count += max(0, _count_phrase(hyp, words) - _count_phrase(ref, words))
+        return count
+
+    wer_without, _ = metrics.error_rates(list(references), list(without))
+    wer_with, _ = metrics.error_rates(list(references), list(with_list))
+    utterances = len(references)
+    return {
+        "phrases": len(phrases),
+        "utterances": utterances,
+        "recall": {"without": recall["recall"]["base"], "with": recall["recall"]["custom"]},
+        "wer": {"without": round(wer_without, 2), "with": round(wer_with, 2)},
+        "false_insertions": {"without": inserted(without), "with": inserted(with_list)},
+        "false_insertions_per_100_utterances": round(inserted(with_list) / max(1, utterances) * 100, 2),
+        "items": recall["items"],
+    }

@@ -17,23 +17,45 @@ from django_q.tasks import async_task
 from accounts.models import Organisation
 from accounts.selectors import acting_user
 from config.errors import ApplicationError
+from custom_models.vocabulary import MAX_REQUEST_PHRASES, phrases_clean, vocabulary_for_transcription
 from datasets.services import detect_kind, display_name
 from datasets.storage import local_copy
 from datasets.transcripts import format_srt, format_vtt, words_to_segments
 from training import engine
+from training.display import displayed
 from training.models import TranscriptionJob
 from training.selectors import AUTO_LANGUAGE, ResolvedModel, stt_model_resolve
 
 
-def transcribe_file(*, path: Path, resolved: ResolvedModel) -> dict:
-    """Run the engine on a local file with a resolved base or custom model."""
+def transcribe_file(
+    *, path: Path, resolved: ResolvedModel, organisation=None, phrases: list[str] = ()
+) -> dict:
+    """Run the engine on a local file with a resolved base or custom model, favouring the model's
+    (or the base language's) phrase list and `phrases`; the result as the user sees it (display)."""
     if not engine.is_model_dir(resolved.path):
         raise ApplicationError(
             f"The model files for {resolved.label} are missing on this server.",
             error_code="model_unavailable",
             status=503,
         )
-    return engine.transcribe(resolved.path, path, language=resolved.language.code)
+    vocabulary = vocabulary_for_transcription(
+        organisation=organisation, custom_model=resolved.custom_model, language=resolved.language
+    )
+    favoured = list(dict.fromkeys([*(vocabulary.phrases if vocabulary else []), *phrases]))
+    options = {"phrases": favoured} if favoured else {}
+    try:
+        result = engine.transcribe(resolved.path, path, language=resolved.language.code, **options)
+    except engine.PhrasesUnsupported as exc:
+        raise ApplicationError(str(exc), error_code="phrases_unsupported", status=400) from exc
+    except engine.PhrasesInvalid as exc:
+        raise ApplicationError(str(exc), error_code="INVALID_INPUT", status=422) from exc
+    text, words = displayed(
+        result["text"],
+        result["words"],
+        rules=vocabulary.display_rules if vocabulary else [],
+        language=resolved.language.code,
+    )
+    return {**result, "text": text, "words": words}
 
 
 def language_detect(*, path: Path, resolved: ResolvedModel) -> dict:
@@ -99,12 +121,29 @@ def transcription_job_create(
     language: str | None,
     model: str | None,
     by=None,
+    phrases: list[str] | None = None,
 ) -> TranscriptionJob:
-    """Accept a file for transcription and queue it; the staged source file is consumed."""
+    """Accept a file for transcription and queue it; the staged source file is consumed.
+
+    `phrases` (at most MAX_REQUEST_PHRASES) are favoured beside the model's own list; a list that
+    cannot be applied is refused here, before anything is stored."""
+    checked: dict = {}
+
+    def check() -> None:
+        checked["phrases"] = phrases_clean(phrases or [], limit=MAX_REQUEST_PHRASES)
+
     name, resolved, stored = media_accept(
         organisation=organisation, source=source, filename=filename, language=language, model=model,
-        folder="transcriptions",
+        folder="transcriptions", check=check,
     )  # fmt: skip
+    if checked["phrases"] and not engine.takes_phrases(resolved.path):
+        default_storage.delete(stored)
+        raise ApplicationError(
+            f"{resolved.label} cannot favour phrases: only Whisper models can; "
+            "send the request without phrases.",
+            error_code="phrases_unsupported",
+            status=400,
+        )
     return media_job_queue(
         TranscriptionJob,
         organisation=organisation,
@@ -114,6 +153,7 @@ def transcription_job_create(
         stored=stored,
         task="training.tasks.transcribe_job",
         timeout=3600,
+        phrases=checked["phrases"],
     )
 
 
@@ -183,7 +223,9 @@ def media_jobs_sweep() -> int:
 def transcription_job_run(*, job_id: int) -> str:
     def work(job, resolved, path) -> dict:
         resolved, detected = language_resolve(organisation=job.organisation, resolved=resolved, path=path)
-        result = transcribe_file(path=path, resolved=resolved)
+        result = transcribe_file(
+            path=path, resolved=resolved, organisation=job.organisation, phrases=job.phrases
+        )
         return {
             "text": result["text"],
             "words": result["words"],

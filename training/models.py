@@ -162,6 +162,8 @@ class TranscriptionJob(MediaJob):
     processing_seconds = models.FloatField(null=True, blank=True)
     # language=auto: how sure detection was of `language`, among the organisation's languages (0-1).
     language_probability = models.FloatField(null=True, blank=True)
+    # The request's own phrase list (custom_models.vocabulary), favoured beside the model's.
+    phrases = models.JSONField(default=list, blank=True)
 
 
 class AlignmentJob(MediaJob):

@@ -7,6 +7,7 @@ evaluate the custom model 90-99. A heartbeat thread writes progress every few se
 """
 
 import hashlib
+import json
 import logging
 import shutil
 import signal
@@ -21,9 +22,12 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, close_old_connections
 
 from custom_models.models import CustomModel
-from datasets.selectors import dataset_pairs
-from training import evaluation, metrics
+from custom_models.vocabulary import vocabulary_of_model
+from datasets.models import Kind
+from datasets.selectors import dataset_file_list, dataset_pairs
+from training import evaluation, metrics, synthesis, voices
 from training.anchor import anchor_set, speaks_anchor_language
+from training.engine.text import language_code as language_code_of
 from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
 from training.selectors import (
@@ -122,6 +126,27 @@ class StorageCheckpoint:
             default_storage.delete(self.prefix + name)
 
 
+def _base_hypotheses(
+    engine, run_: TrainingRun, base_dir: Path, test_rows: list[dict], language, log
+) -> list[str]:
+    """The base's transcripts of the test split, kept beside the run's checkpoints: a resumed run
+    whose test split is the same (same references and lengths) does not decode it again."""
+    name = training_checkpoint_prefix(run_) + "base-test.json"
+    key = hashlib.sha1(
+        json.dumps([[r["transcript"], round(r["duration"], 2)] for r in test_rows] + [str(base_dir)]).encode()
+    ).hexdigest()
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as handle:
+            kept = json.loads(handle.read())
+        if kept.get("key") == key:
+            log("base model's transcripts of the test split taken from the earlier attempt")
+            return kept["hypotheses"]
+        default_storage.delete(name)
+    hypotheses = engine.recognise(base_dir, [r["wav"] for r in test_rows], language=language)
+    default_storage.save(name, ContentFile(json.dumps({"key": key, "hypotheses": hypotheses}).encode()))
+    return hypotheses
+
+
 def _hand_back(signum, frame) -> None:
     """SIGTERM (a worker stopped for a deploy): leave at once, the run queued again by the supervisor
     resumes from the last epoch's checkpoint; the work directory goes on the way out."""
@@ -173,13 +198,16 @@ class RunRefused(Exception):
         self.cause, self.words = cause, words
 
 
-def _require_enough_speech(data: PreparedData) -> None:
+def _require_enough_speech(data: PreparedData, synthetic_rows: int = 0) -> None:
     """The dataset's minimum, checked again on the speech the run actually prepared.
 
     Validation counted the uploaded audio's decoded length; what trains is the transcribed
     segments, which leave pauses, music and unreadable cues out. A dataset counted 10
-    minutes may prepare fewer, but not less than half of the minimum."""
+    minutes may prepare fewer, but not less than half of the minimum. Sentences of text stand in
+    for the minutes the same way: half of DATASET_MIN_TEXT_SENTENCES spoken is enough."""
     minimum = settings.DATASET_MIN_MINUTES * 60 * PREPARED_MINIMUM_SHARE
+    if synthetic_rows and synthetic_rows >= settings.DATASET_MIN_TEXT_SENTENCES * PREPARED_MINIMUM_SHARE:
+        minimum = 0
     found = PreparedData.seconds(data.train) + PreparedData.seconds(data.test)
     if found < minimum or not data.train or not data.test:
         raise RunRefused(
@@ -220,22 +248,25 @@ def _train_in_language(
         reporter.log(
             f"Skipping {len(unmatched)} unmatched audio file(s): {', '.join(a.name for a in unmatched)}"
         )
+    normalise = engine.training_text(base_dir)
     data = prepare(
         pairs=pairs,
         work_dir=work_dir,
-        normalise=engine.training_text(base_dir),
+        normalise=normalise,
         align=lambda wav, text: _aligned_words(engine, base_dir, wav, text, language),
         log=reporter.log,
     )
     for warning in data.warnings:
         reporter.log(warning, level="warning")
-    _require_enough_speech(data)
+    text_files = list(dataset_file_list(model=model).filter(kind=Kind.TEXT))
+    data_description = _add_synthetic_speech(text_files, data, language, work_dir, normalise, reporter)
+    _require_enough_speech(data, synthetic_rows=data_description["synthetic_sentences"])
     train_rows, valid_rows = _validation_split(data.train)
     lineage = version_lineage(
         model=model,
         base_dir=base_dir,
         base_meta=engine.read_meta(base_dir),
-        files=[f for pair in pairs for f in (pair.audio, pair.transcript)],
+        files=[f for pair in pairs for f in (pair.audio, pair.transcript)] + text_files,
         minutes={
             "train": round(PreparedData.seconds(train_rows) / 60, 2),
             "valid": round(PreparedData.seconds(valid_rows) / 60, 2),
@@ -243,16 +274,18 @@ def _train_in_language(
         },
         settings_used={},
     )
+    if data_description["test"] == "synthetic":
+        test_source = f", synthetic: held-out sentences of text in the voice {voices.SYNTHETIC_TEST_VOICE}"
+    else:
+        test_source = ", a 20% hold-out" if data.held_out else ", the uploaded test split"
     reporter.log(
         f"{len(data.train)} training segments ({PreparedData.seconds(data.train) / 60:.1f} min), "
-        f"{len(data.test)} test segments ({PreparedData.seconds(data.test) / 60:.1f} min"
-        + (", a 20% hold-out" if data.held_out else ", the uploaded test split")
-        + ")"
+        f"{len(data.test)} test segments ({PreparedData.seconds(data.test) / 60:.1f} min{test_source})"
     )
 
     reporter.enter("evaluate-base", 10)
     references = [r["transcript"] for r in data.test]
-    base_hyps = engine.recognise(base_dir, [r["wav"] for r in data.test], language=language)
+    base_hyps = _base_hypotheses(engine, run_, base_dir, data.test, language, reporter.log)
     base_wer, _ = metrics.error_rates(references, base_hyps)
     reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
 
@@ -282,6 +315,7 @@ def _train_in_language(
         epochs=settings.TRAINING_EPOCHS or None,
         lr=settings.TRAINING_LEARNING_RATE or None,
         checkpoint=StorageCheckpoint(run_),
+        shares=settings.TRAINING_BLEND_SHARES or None,
     )
     lineage["settings"] = {
         "epochs": summary.get("epochs"),
@@ -301,6 +335,9 @@ def _train_in_language(
     )
     scores["wall_seconds"] = round(time.time() - started, 1)
     scores["epochs"] = summary.get("epochs")
+    scores.update(
+        {k: v for k, v in data_description.items() if k != "test"}, test_split=data_description["test"]
+    )
     reporter.log(
         f"custom model WER {scores['word_error_rate']:.1f}% (base {scores['base_word_error_rate']:.1f}%), "
         f"CER {scores['character_error_rate']:.1f}%, improvement {scores['accuracy_improvement']:.1f}%"
@@ -316,6 +353,10 @@ def _train_in_language(
     else:
         reporter.log(f"No everyday anchor set for {model.language.name}: general speech is not measured.")
     report["curve"] = summary.get("history", [])
+    report["data"] = data_description
+    report["phrase_list"] = _phrase_list_effect(
+        engine, model, out_dir, data, custom_hyps, language, reporter.log
+    )
     reporter.enter("compare", 96)
     report["versus_active"] = _versus_active(
         engine, model, out_dir, data, custom_hyps, language, work_dir, reporter.log
@@ -330,6 +371,66 @@ def _train_in_language(
         held_back=_regression(report.get("anchor")) or _worse_than_active(report["versus_active"]),
         lineage=lineage,
     )
+
+
+def _add_synthetic_speech(
+    text_files: list, data: PreparedData, language: str, work_dir: Path, normalise, reporter: Reporter
+) -> dict:
+    """Speak the model's sentences of text (training/synthesis.py) and add them to the prepared
+    rows; with no real test speech, the test split becomes the held-out sentences spoken in the
+    test voice. Returns what the evaluation and the metrics say of the data's make-up."""
+    real_seconds = PreparedData.seconds(data.train)
+    description = {
+        "synthetic_sentences": 0,
+        "synthetic_minutes": 0.0,
+        "real_minutes": round(real_seconds / 60, 2),
+        "test": "real",
+    }
+    if not text_files:
+        return description
+    synthetic_test = not data.test
+    reporter.log(
+        f"Speaking {sum(f.segment_count or 0 for f in text_files)} sentences of text from "
+        f"{len(text_files)} file(s) with offline voices ({', '.join(voices.SYNTHETIC_TRAIN_VOICES)}, in turn)"
+        + (f"; the test split is synthetic, in {voices.SYNTHETIC_TEST_VOICE}" if synthetic_test else "")
+    )
+
+    def on_progress(fraction: float) -> None:
+        reporter.progress = 2 + 7 * fraction
+
+    try:
+        spoken = synthesis.synthesise(
+            files=text_files,
+            language=language_code_of(language),
+            work_dir=work_dir,
+            normalise=normalise,
+            synthetic_test=synthetic_test,
+            log=reporter.log,
+            should_stop=lambda: reporter.stopped,
+            on_progress=on_progress,
+        )
+    except ValueError as exc:
+        raise RunRefused(Failure.CRASHED, stage="prepare", error=str(exc)) from exc
+    data.train.extend(spoken.train)
+    if synthetic_test:
+        data.test, data.held_out = spoken.test, False
+    synthetic_seconds = PreparedData.seconds(spoken.train)
+    description.update(
+        synthetic_sentences=len(spoken.train),
+        synthetic_minutes=round(synthetic_seconds / 60, 2),
+        text_sentences=spoken.sentences,
+        voices=list(voices.SYNTHETIC_TRAIN_VOICES),
+        test="synthetic" if synthetic_test else "real",
+    )
+    if synthetic_test:
+        description["test_voice"] = voices.SYNTHETIC_TEST_VOICE
+    share = synthetic_seconds / (synthetic_seconds + real_seconds) * 100 if spoken.train else 0.0
+    reporter.log(
+        f"synthetic speech: {len(spoken.train)} sentences ({synthetic_seconds / 60:.1f} min), "
+        f"{share:.0f}% of the training speech ({real_seconds / 60:.1f} min real); test split: "
+        f"{description['test']}"
+    )
+    return description
 
 
 def _versus_active(
@@ -387,6 +488,34 @@ def _versus_active(
         level="info" if versus["passed"] else "warning",
     )
     return versus
+
+
+def _phrase_list_effect(
+    engine, model: CustomModel, out_dir: Path, data: PreparedData, custom_hyps, language, log
+):
+    """The model's phrase list on the test split (evaluation.phrase_list_effect); None without one."""
+    phrases = vocabulary_of_model(model=model).phrases
+    if not phrases:
+        return None
+    try:
+        with_list = engine.recognise(
+            out_dir, [r["wav"] for r in data.test], language=language, phrases=phrases
+        )
+    except engine.PhrasesUnsupported as exc:
+        return {"phrases": len(phrases), "unsupported": str(exc)}
+    references = [r["transcript"] for r in data.test]
+    terms = evaluation.mine_key_terms(
+        [row["transcript"] for row in data.train], is_common=engine.common_words(out_dir, language=language)
+    )
+    effect = evaluation.phrase_list_effect(phrases, terms, references, custom_hyps, with_list)
+    log(
+        f"phrase list ({len(phrases)} phrases) on the test split: key-term recall "
+        f"{effect['recall']['without']}% -> {effect['recall']['with']}%, "
+        f"WER {effect['wer']['without']:.1f}% -> {effect['wer']['with']:.1f}%, "
+        f"{effect['false_insertions']['with']} listed phrase(s) written where "
+        f"nobody said them ({effect['false_insertions']['without']} without the list)"
+    )
+    return effect
 
 
 def _worse_than_active(versus: dict | None) -> str:

@@ -140,3 +140,43 @@ def _to_16k(source: Path, target: Path) -> None:
     subprocess.run(
         ["sox", "-D", "-V1", str(source), "-r", str(RATE), "-c", "1", "-b", "16", str(target)], check=True
     )
+
+
+# Who speaks a model's sentences of text (training/synthesis.py, README "Text-only training"): the
+# training voices of tests/voices.py (espeak-ng variants and Kokoro jf_alpha reading espeak-ng's
+# phonemes), in turn, sentence by sentence. Never piper "joe" or Kokoro jf_nezumi (the anchor sets),
+# nor a voice any test or benchmark measures with (espeak-ng m7, en-us+Mario, en+Nguyen, Kokoro
+# jf_tebukuro): a figure must not be measured in a voice its model trained on.
+SYNTHETIC_TRAIN_VOICES = (
+    "espeak:m1",
+    "espeak:m3",
+    "espeak:f2",
+    "espeak:f4",
+    "espeak:m5",
+    "espeak:klatt",
+    "kokoro:jf_alpha",
+)
+# The voice of a text-only model's synthetic test split: an espeak-ng variant in no training list
+# and used by no test or benchmark, so the figure is measured in a voice the model never heard.
+SYNTHETIC_TEST_VOICE = "espeak:f5"
+
+
+def speaks(language: str) -> bool:
+    """Whether these voices can speak `language` (a Whisper code: "en", "de", ...)."""
+    return language in ESPEAK_VOICES
+
+
+def say(path: Path, text: str, language: str, voice: str, speed: int = 150) -> Path:
+    """Speak `text` in a voice named "espeak:<variant>" or "kokoro:<name>" at about `speed` words/min."""
+    engine, _, name = voice.partition(":")
+    if engine == "espeak":
+        return espeak(path, text, language, variant=name, speed=speed)
+    if engine == "kokoro":
+        return kokoro(path, text, language, voice=name, speed=round(speed / 150, 2))
+    raise ValueError(f"unknown voice {voice!r}")
+
+
+def load(voice: str) -> None:
+    """Load what `voice` needs once, before threads speak with it (Kokoro's ONNX session)."""
+    if voice.startswith("kokoro:"):
+        _kokoro()

@@ -31,18 +31,63 @@
     });
   }
 
-  // A button enabled only once an input differs from its saved value and is not blank.
+  // A button enabled only once an input differs from its saved value and is not blank
+  // (blank is a change like any other where the button says data-allow-blank: an empty list).
   function syncChangedButtons() {
     document.querySelectorAll("[data-enable-when-changed]").forEach((button) => {
       const input = document.querySelector(button.dataset.enableWhenChanged);
       const value = input ? input.value.trim() : "";
-      button.disabled = !input || value === "" || value === input.dataset.initial;
+      const blankRefused = value === "" && !("allowBlank" in button.dataset);
+      button.disabled = !input || blankRefused || value === input.dataset.initial;
     });
+  }
+
+  // Vocabulary: the phrase box's count ("12 of 1,000 phrases") follows its non-blank lines.
+  function syncPhraseCounts() {
+    document.querySelectorAll("[data-phrase-count]").forEach((label) => {
+      const box = document.querySelector(label.dataset.phraseCount);
+      if (!box) return;
+      const count = box.value.split("\n").filter((line) => line.trim() !== "").length;
+      const max = Number(label.dataset.max);
+      label.textContent = count.toLocaleString("en-US") + " of " + max.toLocaleString("en-US") + " phrases";
+    });
+  }
+
+  // Vocabulary: a display rules table's Save is enabled once its rules differ from the stored ones
+  // (data-initial, JSON pairs). Rows blank on both sides are no rules, as the server reads them.
+  function tableRules(form) {
+    const words = (input) => (input ? input.value.trim().replace(/\s+/g, " ") : "");
+    return Array.from(form.querySelectorAll("[data-rule-row]"))
+      .map((row) => [words(row.querySelector("[name=written]")), words(row.querySelector("[name=display]"))])
+      .filter(([written, display]) => written !== "" || display !== "");
+  }
+
+  function syncRuleForms() {
+    document.querySelectorAll("form[data-rules-form]").forEach((form) => {
+      const save = form.querySelector("[data-save-rules]");
+      if (save) save.disabled = JSON.stringify(tableRules(form)) === form.dataset.initial;
+    });
+  }
+
+  function addRuleRow(form) {
+    const template = form.querySelector("template[data-rule-template]");
+    const rows = form.querySelector("[data-rule-rows]");
+    if (!template || !rows) return;
+    rows.appendChild(template.content.cloneNode(true));
+    const inputs = rows.querySelectorAll("[data-rule-row]:last-child input");
+    if (inputs.length) inputs[0].focus();
+  }
+
+  // What only works with this script (Add row, Remove row) is hidden in the HTML and shown here.
+  function showScripted(root) {
+    root.querySelectorAll?.("[data-needs-script][hidden]").forEach((el) => { el.hidden = false; });
   }
 
   function sync() {
     syncRequiredForms(document);
     syncChangedButtons();
+    syncPhraseCounts();
+    syncRuleForms();
   }
 
   function openDialog(id, opener) {
@@ -64,6 +109,24 @@
   }
 
   document.addEventListener("click", (event) => {
+    const adder = event.target.closest("[data-add-rule]");
+    if (adder) {
+      addRuleRow(adder.closest("form"));
+      sync();
+      return;
+    }
+    const remover = event.target.closest("[data-remove-rule]");
+    if (remover) {
+      const form = remover.closest("form");
+      const row = remover.closest("[data-rule-row]");
+      // Focus stays in the table: on the next row's first field, or on Add row.
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      const focus = next ? next.querySelector("input") : form.querySelector("[data-add-rule]");
+      if (focus) focus.focus();
+      sync();
+      return;
+    }
     const opener = event.target.closest("[data-open-dialog]");
     if (opener) {
       openDialog(opener.dataset.openDialog, opener);
@@ -77,6 +140,7 @@
   document.addEventListener("change", sync);
 
   document.addEventListener("DOMContentLoaded", () => {
+    showScripted(document);
     sync();
     document.querySelectorAll("#toasts .toast").forEach(dismissLater);
     // A guide that opens by itself once per browser, then only on request.
@@ -100,7 +164,10 @@
     });
   }
   document.addEventListener("DOMContentLoaded", () => showProgress(document));
-  document.body.addEventListener("htmx:load", (e) => showProgress(e.target));
+  document.body.addEventListener("htmx:load", (e) => {
+    showProgress(e.target);
+    showScripted(e.target);
+  });
 
   // Polls wait while the tab is hidden; `visibilitychange` triggers refresh once it is visible again.
   // (htmx's trigger filters, `every 20s [document.visibilityState === 'visible']`, would need eval.)

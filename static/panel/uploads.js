@@ -9,6 +9,7 @@
     auto: "Mixed audio and transcripts: the server tells them apart by extension.",
     audio: "Audio (.wav .mp3 .m4a .flac) or video (.mp4 .mov .mkv .webm .avi, its audio track is kept).",
     transcript: "Transcripts (.vtt .srt .txt) or a .jsonl manifest.",
+    text: "Plain UTF-8 .txt files of domain sentences, one a line, with no audio: offline voices speak them at training time.",
   };
 
   function plural(count, word) {

@@ -21,7 +21,7 @@ def validate(owner, model) -> dict:
 def test_report_has_the_documented_shape_and_starts_nothing(owner, model):
     add_pairs(model, 3, 240)
     body = validate(owner, model)
-    assert set(body) == {"errors", "warnings", "unmatched_audio", "pairs", "total_minutes"}
+    assert set(body) == {"errors", "warnings", "unmatched_audio", "pairs", "total_minutes", "text_sentences"}
     assert body["errors"] == []
     assert body["total_minutes"] == 12.0
     assert body["pairs"][0] == {

@@ -136,7 +136,7 @@ def test_a_stopped_whisper_run_continues_from_its_last_epoch(tiny_whisper_dir, w
     assert len(engine.recognise(out, [whisper_rows[0]["wav"]])) == 1  # the written model serves
 
     # The same run without the interruption: on CPU the resumed run is exactly what it would have been.
-    _, _, straight = _whisper_train(
+    _, _, straight, _ = _whisper_train(
         tiny_whisper_dir, tmp_path / "straight", whisper_rows, log=lambda line: None
     )
     assert straight["history"] == summary["history"]
@@ -149,11 +149,11 @@ def test_a_whisper_run_whose_epochs_are_all_done_goes_straight_to_the_share(
     tmp_path,
 ):
     checkpoint = MemoryCheckpoint()
-    _, _, first = _whisper_train(
+    _, _, first, _ = _whisper_train(
         tiny_whisper_dir, tmp_path / "first", whisper_rows, checkpoint=checkpoint, log=lambda line: None
     )
     lines = []
-    _, _, again = _whisper_train(
+    _, _, again, _ = _whisper_train(
         tiny_whisper_dir, tmp_path / "again", whisper_rows, checkpoint=checkpoint, log=lines.append
     )
     assert any(line.startswith("resuming from the checkpoint after epoch 4 of 4") for line in lines)
@@ -168,7 +168,7 @@ def test_an_unreadable_checkpoint_is_warned_about_and_training_starts_over(
     tmp_path,
 ):
     checkpoint, lines = MemoryCheckpoint(b"garbage"), []
-    _, _, summary = brain.train(
+    _, _, summary, _ = brain.train(
         tiny_whisper_dir,
         whisper_rows,
         whisper_rows[:2],

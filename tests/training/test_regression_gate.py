@@ -23,6 +23,7 @@ def test_an_overfitted_run_is_caught_by_the_gate_and_can_be_enabled_anyway(
     settings.DATASET_MIN_MINUTES = 0.5
     settings.TRAINING_EPOCHS = 10
     settings.TRAINING_LEARNING_RATE = 6e-4  # six times the engine's choice for this much data
+    settings.TRAINING_BLEND_SHARES = (1.0,)  # all of the over-training ships: nothing to step back to
     model = custom_model_create(organisation=owner.organisation, name="Overfitted", language="en")
     upload_cased_pairs(model, tmp_path)
 

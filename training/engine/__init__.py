@@ -14,8 +14,8 @@ package is cheap: a family is imported the first time one of its models is used.
 Public API (`language` is the code of the language spoken; a multilingual model needs it, an
 English-only or CTC model speaks its one language and ignores it)::
 
-    transcribe(model_dir, media_path, language=) -> {"text", "words": [{"word", "start", "end"}], ...}
-    recognise(model_dir, wav_paths, language=) -> [str]  # short 16 kHz clips (<= 30 s)
+    transcribe(model_dir, media_path, language=, phrases=) -> {"text", "words": [{"word", "start", "end"}]}
+    recognise(model_dir, wav_paths, language=, phrases=) -> [str]  # short 16 kHz clips (<= 30 s)
     align_words(model_dir, wav_path, words, language=) -> ([{"start", "end", "confidence"} | None], secs)
     align_lines(model_dir, wav_path, lines, language=) -> {"segments", "warnings", "duration", "mismatch"}
     languages(model_dir) -> [code]                      # the languages a model speaks
@@ -27,6 +27,11 @@ English-only or CTC model speaks its one language and ignores it)::
     install_base_model(source, target) -> model.json   # convert and check a base (see install.py)
     common_words(model_dir) -> fn(word) -> bool        # is a normalised word everyday for this base?
     speech_regions(wav_path) -> [(start, end)]          # where a voice activity detector hears speech
+
+`phrases` (transcribe, recognise) is a list of words or phrases to favour, at most MAX_PHRASES of
+at most MAX_PHRASE_CHARS characters each: the Whisper family raises them by score
+(`whisper/biasing.py`), never by prompt; a CTC model raises PhrasesUnsupported; a list over the
+limits raises PhrasesInvalid. None or an empty list decodes exactly as without.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from .errors import LanguageUnclear, ModelLoadError
+from .errors import LanguageUnclear, ModelLoadError, PhrasesInvalid, PhrasesUnsupported
 from .text import language_code
 
 __all__ = [
@@ -47,7 +52,10 @@ __all__ = [
     "Checkpoint",
     "LanguageUnclear",
     "ModelLoadError",
+    "PhrasesInvalid",
+    "PhrasesUnsupported",
     "StopTraining",
+    "takes_phrases",
     "align_lines",
     "align_words",
     "cache_info",
@@ -67,6 +75,10 @@ __all__ = [
 ]
 
 FAMILIES = ("ctc", "whisper")
+# A model's own list (1,000) plus a request's (100), with room to spare; a phrase as long as a
+# sentence is no phrase.
+MAX_PHRASES = 1100
+MAX_PHRASE_CHARS = 100
 
 
 class StopTraining(Exception):
@@ -132,18 +144,60 @@ def spoken(model_dir: str | Path, language: str | None) -> str | None:
     return language_code(code) if code else None
 
 
-def transcribe(model_dir: str | Path, media_path: str | Path, *, language: str | None = None) -> dict:
-    """Transcribe any ffmpeg-readable file, of any length, in bounded memory."""
+def transcribe(
+    model_dir: str | Path,
+    media_path: str | Path,
+    *,
+    language: str | None = None,
+    phrases: list[str] | None = None,
+) -> dict:
+    """Transcribe any ffmpeg-readable file, of any length, in bounded memory, favouring `phrases`."""
+    extra = _phrases_option(phrases)
     return _family(model_dir).transcribe(
-        Path(model_dir), Path(media_path), language=spoken(model_dir, language)
+        Path(model_dir), Path(media_path), language=spoken(model_dir, language), **extra
     )
 
 
-def recognise(model_dir: str | Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
+def recognise(
+    model_dir: str | Path,
+    wav_paths: list[str],
+    *,
+    language: str | None = None,
+    phrases: list[str] | None = None,
+) -> list[str]:
     """Transcripts of short 16 kHz mono clips (at most 30 s each), as the model writes them."""
+    extra = _phrases_option(phrases)
     return _family(model_dir).recognise(
-        Path(model_dir), list(wav_paths), language=spoken(model_dir, language)
+        Path(model_dir), list(wav_paths), language=spoken(model_dir, language), **extra
     )
+
+
+def takes_phrases(model_dir: str | Path) -> bool:
+    """Whether this model's family can favour a phrase list (a CTC model raises PhrasesUnsupported)."""
+    return _family(model_dir).TAKES_PHRASES
+
+
+def _phrases_option(phrases: list[str] | None) -> dict:
+    """{"phrases": [...]} for a family when there are phrases (stripped, blanks dropped), else {}:
+    without phrases a family is called exactly as it always was. Raises PhrasesInvalid."""
+    if not phrases:
+        return {}
+    if isinstance(phrases, str):
+        raise PhrasesInvalid("phrases must be a list of strings, not one string")
+    cleaned = []
+    for phrase in phrases:
+        if not isinstance(phrase, str):
+            raise PhrasesInvalid(f"phrases must be strings, not {type(phrase).__name__}")
+        phrase = " ".join(phrase.split())
+        if len(phrase) > MAX_PHRASE_CHARS:
+            raise PhrasesInvalid(
+                f"The phrase {phrase[:40]!r}... has {len(phrase)} characters; at most {MAX_PHRASE_CHARS}."
+            )
+        if phrase:
+            cleaned.append(phrase)
+    if len(cleaned) > MAX_PHRASES:
+        raise PhrasesInvalid(f"{len(cleaned)} phrases; at most {MAX_PHRASES}.")
+    return {"phrases": cleaned} if cleaned else {}
 
 
 def align_words(
@@ -237,6 +291,7 @@ def fine_tune(
     anchor_rows: list[dict] | None = None,
     max_regression: float = 2.0,
     checkpoint: Checkpoint | None = None,
+    shares: tuple[float, ...] | None = None,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
 
@@ -275,6 +330,7 @@ def fine_tune(
         anchor_rows=list(anchor_rows or []),
         max_regression=max_regression,
         checkpoint=checkpoint,
+        **({"shares": tuple(shares)} if shares else {}),
     )
 
 

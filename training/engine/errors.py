@@ -7,3 +7,11 @@ class ModelLoadError(Exception):
 
 class LanguageUnclear(Exception):
     """Language detection could not name the language with confidence (too little speech, or unclear)."""
+
+
+class PhrasesUnsupported(Exception):
+    """The model's family cannot bias its decoding towards a phrase list (a CTC model)."""
+
+
+class PhrasesInvalid(ValueError):
+    """A phrase list over the engine's limits: too many phrases, or a phrase too long."""

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+# Whether decoding can favour a phrase list by score (engine.takes_phrases).
+TAKES_PHRASES = False
+
 # Measured with the starter model on synthetic speech: the right text scores 0.26-0.85
 # per cue, unrelated text 0.000-0.002.
 LOW_CONFIDENCE = 0.1
@@ -20,16 +23,32 @@ MISMATCH_CONFIDENCE = 0.05
 COMMON_WORD_LOG10 = -5.0
 
 
-def transcribe(model_dir: Path, media_path: Path, *, language: str | None = None) -> dict:
+def transcribe(
+    model_dir: Path, media_path: Path, *, language: str | None = None, phrases: list[str] | None = None
+) -> dict:
+    _refuse_phrases(phrases)
     from .recognizer import transcribe
 
     return transcribe(model_dir, media_path)
 
 
-def recognise(model_dir: Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
+def recognise(
+    model_dir: Path, wav_paths: list[str], *, language: str | None = None, phrases: list[str] | None = None
+) -> list[str]:
+    _refuse_phrases(phrases)
     from .finetune import recognise
 
     return recognise(model_dir, wav_paths)
+
+
+def _refuse_phrases(phrases: list[str] | None) -> None:
+    """A CTC model's beam search has no phrase bonus: a list is refused, never silently ignored."""
+    if phrases:
+        from ..errors import PhrasesUnsupported
+
+        raise PhrasesUnsupported(
+            "This model (CTC family) cannot favour a phrase list; only Whisper models can."
+        )
 
 
 def align_words(
@@ -74,9 +93,10 @@ def fine_tune(
     anchor_rows: list[dict] | None = None,
     max_regression: float = 2.0,
     checkpoint=None,
+    shares: tuple[float, ...] | None = None,
 ) -> dict:
-    """`anchor_rows` and `max_regression` are unused: a CTC model keeps everyday speech by
-    rehearsing the base's general speech, not by blending weights."""
+    """`anchor_rows`, `max_regression` and `shares` are unused: a CTC model keeps everyday speech
+    by rehearsing the base's general speech, not by blending weights."""
     from . import finetune as ft
     from . import rehearsal
 

@@ -27,17 +27,24 @@ CTRANSLATE2_DIR = "ctranslate2"
 from .alignment import LOW_CONFIDENCE as LOW_CONFIDENCE  # noqa: E402
 from .alignment import MISMATCH_CONFIDENCE as MISMATCH_CONFIDENCE  # noqa: E402
 
+# Whether decoding can favour a phrase list by score (engine.takes_phrases).
+TAKES_PHRASES = True
 
-def transcribe(model_dir: Path, media_path: Path, *, language: str | None = None) -> dict:
+
+def transcribe(
+    model_dir: Path, media_path: Path, *, language: str | None = None, phrases: list[str] | None = None
+) -> dict:
     from .serving import transcribe
 
-    return transcribe(model_dir, media_path, language=language)
+    return transcribe(model_dir, media_path, language=language, phrases=phrases)
 
 
-def recognise(model_dir: Path, wav_paths: list[str], *, language: str | None = None) -> list[str]:
+def recognise(
+    model_dir: Path, wav_paths: list[str], *, language: str | None = None, phrases: list[str] | None = None
+) -> list[str]:
     from .serving import recognise
 
-    return recognise(model_dir, wav_paths, language=language)
+    return recognise(model_dir, wav_paths, language=language, phrases=phrases)
 
 
 def align_words(

@@ -2,6 +2,9 @@
 (faster-whisper) and recognition of short clips. Forced alignment of a known transcript, which
 loads the model from here, is in `alignment`.
 
+A phrase list biases decoding by score (`biasing`: n-best plus sound-alike substitutions,
+rescored with a bounded bonus); without one the path is exactly the unbiased one.
+
 Importing this module is cheap (the family's `__init__` reads the alignment thresholds
 from `alignment`, which imports it); numpy, faster-whisper and CTranslate2 are imported
 when first used.
@@ -147,15 +150,21 @@ def validate(model_dir: Path) -> None:
 
 
 def transcribe(
-    model_dir: Path, media_path: Path, *, language: str | None = None, max_chunk_s: float = WINDOW_SECONDS
+    model_dir: Path,
+    media_path: Path,
+    *,
+    language: str | None = None,
+    max_chunk_s: float = WINDOW_SECONDS,
+    phrases: list[str] | None = None,
 ) -> dict:
-    """Transcribe any ffmpeg-readable file in windows of at most `max_chunk_s` seconds.
+    """Transcribe any ffmpeg-readable file in windows of at most `max_chunk_s` seconds, favouring
+    `phrases` by score (`biasing`; None or [] decodes exactly as without).
 
     Returns {"text", "words": [{"word", "start", "end"}], "duration", "processing_s", "chunks"};
     times in seconds from the start of the file."""
     from .. import audio
 
-    model = load(model_dir)
+    model = _with_phrases(load(model_dir), phrases)
     language = spoken_language(model_dir, model, language)
     started = time.monotonic()
     texts, words, duration, chunks = [], [], 0.0, 0
@@ -186,6 +195,15 @@ def transcribe(
     }
 
 
+def _with_phrases(model, phrases: list[str] | None):
+    """The model itself without phrases; with them, a per-call copy whose decoding favours them."""
+    if not phrases:
+        return model
+    from .biasing import biased
+
+    return biased(model, phrases)
+
+
 def _read_clip(path: str):
     import numpy as np
     import soundfile as sf
@@ -207,11 +225,13 @@ def recognise(
     compute_type: str | None = None,
     beam_size: int = RECOGNISE_OPTIONS["beam_size"],
     max_new_tokens: int | None = None,
+    phrases: list[str] | None = None,
 ) -> list[str]:
     """Transcripts of short 16 kHz mono clips (at most 30 s each), as Whisper writes them:
     as the model serves, unless the export check asks for another precision or decoding
-    (`beam_size` 1 and `max_new_tokens` decode as the trained copy's greedy search does)."""
-    model = load(model_dir, compute_type)
+    (`beam_size` 1 and `max_new_tokens` decode as the trained copy's greedy search does),
+    favouring `phrases` by score when given."""
+    model = _with_phrases(load(model_dir, compute_type), phrases)
     language = spoken_language(model_dir, model, language)
     options = {**RECOGNISE_OPTIONS, "beam_size": beam_size}
     if max_new_tokens is not None:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Organisation
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Language
+from custom_models.vocabulary import MAX_REQUEST_PHRASES, phrases_clean
 from training.inference import language_resolve, transcribe_file
 from training.selectors import AUTO_LANGUAGE, stt_model_resolve
 
@@ -23,15 +24,21 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--language", help="a base language code, e.g. en or nl, or auto")
         group.add_argument("--model", help="custom_model_<id>")
+        parser.add_argument(
+            "--phrase", action="append", default=[], help="a phrase to favour (repeat for more; at most 100)"
+        )
 
-    def handle(self, *args, file: Path, language: str | None, model: str | None, **options) -> None:
+    def handle(
+        self, *args, file: Path, language: str | None, model: str | None, phrase: list[str], **options
+    ) -> None:
         if not file.is_file():
             raise CommandError(f"{file} is not a file")
         try:
             organisation = self._organisation(language=language, model=model)
             resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
             resolved, detected = language_resolve(organisation=organisation, resolved=resolved, path=file)
-            result = transcribe_file(path=file, resolved=resolved)
+            phrases = phrases_clean(phrase, limit=MAX_REQUEST_PHRASES)
+            result = transcribe_file(path=file, resolved=resolved, organisation=organisation, phrases=phrases)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         payload = {

@@ -1,0 +1,74 @@
+"""The end of a Whisper fine-tune hears everyday speech as the model will serve it, and steps down
+to a smaller share of the trained change when the served copy would fail the regression gate
+(the PyTorch figures that chose the share said it would not)."""
+
+from pathlib import Path
+
+from training.engine.whisper import training as whisper_training
+
+MEASURED = [
+    {"share": 0.0, "valid_wer": 20.0, "anchor_wer": 5.0},
+    {"share": 0.5, "valid_wer": 9.0, "anchor_wer": 5.0},
+    {"share": 0.7, "valid_wer": 6.0, "anchor_wer": 5.5},
+    {"share": 0.8, "valid_wer": 5.0, "anchor_wer": 5.8},
+    {"share": 1.0, "valid_wer": 4.0, "anchor_wer": 6.0},
+]
+ROWS = [{"wav": f"clip{n}.wav", "text": "the cat sat on the mat today", "duration": 2.0} for n in range(4)]
+
+
+class Blender:
+    def __init__(self) -> None:
+        self.share, self.whisper = 1.0, object()
+
+    def to(self, share: float) -> None:
+        self.share = share
+
+
+def run(monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0):
+    """Served WER by share: `served_wrong_words[share]` words of the 28 wrong; the base gets all right."""
+    from training.engine.whisper import serving
+
+    blender, exported, lines = Blender(), [], []
+
+    def recognise(model_dir, wavs, language=None):
+        wrong = 0 if Path(model_dir).name == "base" else served_wrong_words[blender.share]
+        texts = ["the cat sat on the mat today"] * len(wavs)
+        for n in range(wrong):
+            texts[n % len(texts)] = texts[n % len(texts)].replace("cat", "hat", 1) + " x"
+        return texts
+
+    monkeypatch.setattr(serving, "recognise", recognise)
+    monkeypatch.setattr(serving, "clear_cache", lambda: None)
+    monkeypatch.setattr(whisper_training, "export", lambda base, whisper, out: exported.append(blender.share))
+    summary = {
+        "interpolation": 1.0,
+        "valid_wer": 4.0,
+        "interpolation_reason": "best",
+        "interpolation_measured": MEASURED,
+    }
+    served = whisper_training._everyday_as_served(
+        Path("base"), Path("custom"), blender, summary, ROWS, max_regression, "en", lines.append
+    )
+    return summary, served, exported, lines
+
+
+def test_a_share_that_fails_as_served_steps_down_to_the_first_that_holds(monkeypatch):
+    summary, served, exported, lines = run(monkeypatch, {1.0: 2, 0.8: 1, 0.7: 0, 0.5: 0})
+    # 2 wrong of 28 words is 7.1 points (fails +2), 1 of 28 is 3.6 (fails), 0 holds.
+    assert [t["share"] for t in served["tried"]] == [1.0, 0.8, 0.7]
+    assert exported == [0.8, 0.7]
+    assert (summary["interpolation"], summary["valid_wer"]) == (0.7, 6.0)
+    assert "largest share whose served copy keeps everyday speech" in summary["interpolation_reason"]
+    assert lines[-1].startswith("shipping 70% of the change")
+
+
+def test_a_share_that_holds_as_served_ships_unchanged(monkeypatch):
+    summary, served, exported, _ = run(monkeypatch, {1.0: 0, 0.8: 0, 0.7: 0, 0.5: 0})
+    assert served["tried"] == [{"share": 1.0, "everyday_wer": 0.0}] and exported == []
+    assert summary["interpolation"] == 1.0
+
+
+def test_at_most_three_smaller_shares_are_tried_then_the_gate_decides(monkeypatch):
+    summary, served, exported, _ = run(monkeypatch, {1.0: 3, 0.8: 3, 0.7: 3, 0.5: 3})
+    assert [t["share"] for t in served["tried"]] == [1.0, 0.8, 0.7, 0.5]
+    assert summary["interpolation"] == 0.5 and "no smaller share kept" in summary["interpolation_reason"]
