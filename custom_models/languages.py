@@ -1,7 +1,7 @@
 """The languages Whisper speaks: its language codes and their English names.
 
 A multilingual Whisper base registers one trainable base language per code it speaks
-(training.services.base_model_install); the names here are what the panel and the API show.
+(training.base_models.base_model_install); the names here are what the panel and the API show.
 The codes are Whisper's own, which are ISO 639-1 where one exists ("jw" is Javanese as Whisper
 writes it; "haw" and "yue" have no two-letter code).
 """

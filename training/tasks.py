@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from custom_models.models import CustomModel
-from training import services
+from training import services, supervision
 from training.models import TrainingRun
 from training.selectors import training_run_work_dir
 
@@ -68,7 +68,7 @@ def run_training(run_id: int) -> str:
             stopped_for = services.Failure.TIMED_OUT
         cancelled = TrainingRun.objects.filter(pk=run.pk, cancel_requested_by__isnull=False).exists()
         if stopped_for is not None or cancelled:
-            services.training_process_stop(run=run)
+            supervision.training_process_stop(run=run)
             child.wait()
             break
     reader.join(timeout=5)
@@ -76,7 +76,7 @@ def run_training(run_id: int) -> str:
     if run.cancel_requested_by_id is not None and stopped_for is None:
         # Whoever saw the cancel first, this poll or the child's heartbeat, it ends in its words;
         # a child that stopped by itself may leave workers of its group behind, which go too.
-        services.training_process_stop(run=run)
+        supervision.training_process_stop(run=run)
         services.training_run_cancel_finish(run=run)
         run.refresh_from_db()
     elif run.status in services.LIVE_RUN:
@@ -93,7 +93,7 @@ def run_training(run_id: int) -> str:
             services.training_run_fail(run=run, cause=services.Failure.EXITED_SILENTLY, code=child.returncode)
         run.refresh_from_db()
     if run.status not in services.LIVE_RUN:
-        services.training_run_scratch_remove(run=run)
+        supervision.training_run_scratch_remove(run=run)
     handing_back.restore()
     if handing_back.is_set():
         # The worker goes as it was told to, now that its run is safe in the queue.
@@ -107,12 +107,12 @@ def _requeued(run: TrainingRun, returncode: int, *, handed_back: bool) -> bool:
     trainer may start here at once."""
     if not handed_back and returncode != services.HANDED_BACK and returncode >= 0:
         return False
-    services.training_run_scratch_remove(run=run)
+    supervision.training_run_scratch_remove(run=run)
     if handed_back or returncode == services.HANDED_BACK:
         why = "The worker was stopped (SIGTERM) and the trainer handed the run back."
-        return services.training_run_requeue(run=run, why=why, counts=False)
+        return supervision.training_run_requeue(run=run, why=why, counts=False)
     why = f"The training process was killed (signal {-returncode})."
-    return services.training_run_requeue(run=run, why=why)
+    return supervision.training_run_requeue(run=run, why=why)
 
 
 class _SigtermPassedOn(threading.Event):
@@ -139,8 +139,8 @@ def sweep_training() -> list[int]:
     from training.inference import media_jobs_sweep
 
     media_jobs_sweep()
-    swept = services.training_runs_sweep()
-    services.training_scratch_sweep()
+    swept = supervision.training_runs_sweep()
+    supervision.training_scratch_sweep()
     return swept
 
 

@@ -19,8 +19,8 @@ from training.services import (
     training_run_claim,
     training_run_fail,
     training_run_start,
-    training_runs_sweep,
 )
+from training.supervision import training_runs_sweep
 
 
 @pytest.fixture

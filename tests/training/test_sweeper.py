@@ -7,7 +7,7 @@ from django_q.models import Schedule
 from custom_models.models import CustomModel, TrainingStatus
 from custom_models.services import custom_model_create
 from training.models import TrainingRun
-from training.services import training_runs_sweep
+from training.supervision import training_runs_sweep
 
 
 @pytest.fixture

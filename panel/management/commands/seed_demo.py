@@ -25,7 +25,7 @@ from accounts.services import api_key_create, member_add
 from custom_models.languages import SEEDED
 from custom_models.models import BaseModel, Domain, Language
 from custom_models.services import language_publish
-from training.services import base_model_install, base_model_install_all
+from training.base_models import base_model_install, base_model_install_all
 
 PLANS = {
     "Enterprise": dict(

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import ApplicationError
 from custom_models.models import Domain
-from training.services import ALL_LANGUAGES, base_model_install, base_model_install_all
+from training.base_models import ALL_LANGUAGES, base_model_install, base_model_install_all
 
 
 class Command(BaseCommand):
