@@ -8,6 +8,7 @@ evaluate the custom model 90-99. A heartbeat thread writes progress every few se
 
 import hashlib
 import logging
+import resource
 import shutil
 import signal
 import threading
@@ -24,7 +25,7 @@ from training import metrics, synthesis, voices
 from training.anchor import anchor_set, speaks_anchor_language
 from training.engine.text import language_code as language_code_of
 from training.models import TrainingRun
-from training.prepare import PreparedData, prepare
+from training.prepare import HOLD_OUT_MAX_SECONDS, PreparedData, prepare
 from training.run_evaluation import (
     evaluate_anchor,
     evaluate_test_split,
@@ -57,6 +58,11 @@ VALID_SHARE = 0.1
 PREPARED_MINIMUM_SHARE = 0.5
 
 
+def peak_rss_mb() -> float:
+    """The largest resident memory this trainer process has had, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class Reporter:
     """Progress, log lines and the stop signal of one run."""
 
@@ -68,6 +74,8 @@ class Reporter:
         # catches up (the checkpoint is at most one epoch behind it).
         self.floor = self.model.training_progress if run.attempts > 1 else 0
         self.stage = "prepare"
+        self.stage_seconds: dict[str, float] = {}
+        self._stage_started = time.monotonic()
         self.stopped = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
@@ -96,7 +104,25 @@ class Reporter:
         training_log_write(model=self.model, run=self.run, stage=self.stage, message=message, level=level)
 
     def enter(self, stage: str, progress: float) -> None:
-        self.stage, self.progress = stage, progress
+        now = time.monotonic()
+        self.stage_seconds[self.stage] = self.stage_seconds.get(self.stage, 0.0) + now - self._stage_started
+        self.stage, self.progress, self._stage_started = stage, progress, now
+
+    def costs(self) -> dict:
+        """Seconds by stage so far and the trainer's peak memory: what a run of this size costs."""
+        self.enter(self.stage, self.progress)
+        total = sum(self.stage_seconds.values()) or 1.0
+        self.log(
+            "time by stage: "
+            + ", ".join(
+                f"{stage} {secs:.0f} s ({secs / total:.0%})" for stage, secs in self.stage_seconds.items()
+            )
+            + f"; peak memory of the trainer {peak_rss_mb():.0f} MB"
+        )
+        return {
+            "stage_seconds": {stage: round(secs, 1) for stage, secs in self.stage_seconds.items()},
+            "peak_rss_mb": round(peak_rss_mb()),
+        }
 
 
 def _hand_back(signum, frame) -> None:
@@ -229,7 +255,13 @@ def _train_in_language(
     if data_description["test"] == "synthetic":
         test_source = f", synthetic: held-out sentences of text in the voice {voices.SYNTHETIC_TEST_VOICE}"
     else:
-        test_source = ", a 20% hold-out" if data.held_out else ", the uploaded test split"
+        test_source = (
+            f", a 20% hold-out capped at {HOLD_OUT_MAX_SECONDS // 60} minutes of audio"
+            if data.hold_out_capped
+            else ", a 20% hold-out"
+            if data.held_out
+            else ", the uploaded test split"
+        )
     reporter.log(
         f"{len(data.train)} training segments ({PreparedData.seconds(data.train) / 60:.1f} min), "
         f"{len(data.test)} test segments ({PreparedData.seconds(data.test) / 60:.1f} min{test_source})"
@@ -314,6 +346,7 @@ def _train_in_language(
         engine, model, out_dir, data, custom_hyps, language, work_dir, reporter.log
     )
     training_evaluation_save(run=run_, utterances=utterances)
+    scores.update(reporter.costs())
     reporter.enter("done", 99)
     training_run_succeed(
         run=run_,

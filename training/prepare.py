@@ -21,6 +21,9 @@ from datasets.transcripts import ManifestRow, Segment, parse_transcript
 MAX_SEGMENT_SECONDS = 30.0
 TARGET_SEGMENT_SECONDS = 20.0
 HOLD_OUT_SHARE = 0.2
+# With hours of audio a fifth would make the evaluation longer than the training: the automatic
+# hold-out stops at this much audio (whole recordings, at least one).
+HOLD_OUT_MAX_SECONDS = 20 * 60
 
 
 @dataclass
@@ -28,6 +31,7 @@ class PreparedData:
     train: list[dict] = field(default_factory=list)
     test: list[dict] = field(default_factory=list)
     held_out: bool = False
+    hold_out_capped: bool = False
     warnings: list[str] = field(default_factory=list)
     dropped_characters: set[str] = field(default_factory=set)
 
@@ -38,14 +42,26 @@ class PreparedData:
 
 def split_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[Pair], bool]:
     """The uploaded test split, or a deterministic 20 % hold-out of the pairs (never of segments,
-    so no recording is both trained on and tested)."""
+    so no recording is both trained on and tested) of at most HOLD_OUT_MAX_SECONDS of audio."""
     test = [p for p in pairs if p.split == Split.TEST]
     if test:
         return [p for p in pairs if p.split != Split.TEST], test, False
+    held = {id(p) for p in hold_out(pairs)}
+    return [p for p in pairs if id(p) not in held], [p for p in pairs if id(p) in held], True
+
+
+def hold_out(pairs: list[Pair]) -> list[Pair]:
+    """The pairs the automatic test split holds out: a fifth of them by a hash of their names,
+    stopping once they hold HOLD_OUT_MAX_SECONDS of audio (whole recordings, at least one)."""
     ranked = sorted(pairs, key=lambda p: hashlib.sha1(p.audio.name.lower().encode()).hexdigest())
     count = max(1, math.ceil(len(pairs) * HOLD_OUT_SHARE)) if len(pairs) > 1 else 0
-    held = {id(p) for p in ranked[:count]}
-    return [p for p in pairs if id(p) not in held], [p for p in pairs if id(p) in held], True
+    held, seconds = [], 0.0
+    for pair in ranked[:count]:
+        if held and seconds >= HOLD_OUT_MAX_SECONDS:
+            break
+        held.append(pair)
+        seconds += pair.audio.duration or 0.0
+    return held
 
 
 def prepare(
@@ -60,7 +76,10 @@ def prepare(
     (the base model's alphabet) and long TXT audio through `align` (word timings)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     train_pairs, test_pairs, held_out = split_pairs(pairs)
-    data = PreparedData(held_out=held_out)
+    capped = held_out and len(test_pairs) < (
+        max(1, math.ceil(len(pairs) * HOLD_OUT_SHARE)) if len(pairs) > 1 else 0
+    )
+    data = PreparedData(held_out=held_out, hold_out_capped=capped)
     for index, pair in enumerate(train_pairs + test_pairs):
         rows = _pair_segments(pair, work_dir, index, normalise, align, data)
         (data.test if index >= len(train_pairs) else data.train).extend(rows)

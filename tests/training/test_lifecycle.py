@@ -128,6 +128,12 @@ def test_train_moves_1_2_3_4_on_a_real_cluster_and_the_model_transcribes(
     )
     assert TrainingStatus.RUNNING in seen
     assert model.training_progress == 100 and model.enabled
+    # What the run cost, stage by stage, and the trainer's peak memory (issue: hours, not minutes).
+    costs = model.training_metrics
+    assert {"prepare", "evaluate-base", "train", "evaluate"} <= set(costs["stage_seconds"]), costs
+    # The stages cover the whole run (wall_seconds is taken before the final evaluation).
+    assert sum(costs["stage_seconds"].values()) >= costs["wall_seconds"] - 1 and costs["peak_rss_mb"] > 100
+    assert any(line["message"].startswith("time by stage: prepare") for line in log)
     metrics = model.training_metrics
     assert {"word_error_rate", "character_error_rate", "accuracy_improvement", "training_hours"} <= set(
         metrics

@@ -90,3 +90,21 @@ def test_without_a_test_split_a_fifth_of_the_pairs_is_held_out_deterministically
     train, test, held_out = split_pairs(pairs)
     assert held_out and len(test) == 2 and len(train) == 8
     assert {p.audio.name for p in split_pairs(list(reversed(pairs)))[1]} == {p.audio.name for p in test}
+
+
+def test_the_automatic_hold_out_stops_at_twenty_minutes_of_audio(model, tmp_path):
+    from datasets.models import DatasetFile
+    from training.prepare import HOLD_OUT_MAX_SECONDS
+
+    for n in range(20):
+        upload(model, f"h{n}.wav", audio.tone(tmp_path / f"h{n}.wav", 1.0))
+        upload(model, f"h{n}.txt", b"words")
+    # Hours of data: each recording counted as 15 minutes (its measured duration, as ingest stores it).
+    DatasetFile.objects.filter(custom_model=model, kind="audio").update(duration=15 * 60)
+    pairs, _, _ = dataset_pairs(model=model)
+    train, test, held_out = split_pairs(pairs)
+    assert held_out and len(test) == 2 < 20 * 0.2  # 30 minutes: the second recording passes the cap
+    assert (
+        sum(p.audio.duration for p in test[:-1]) < HOLD_OUT_MAX_SECONDS <= sum(p.audio.duration for p in test)
+    )
+    assert len(train) == 18
