@@ -143,3 +143,32 @@ def cue_clips(folder: Path, name: str) -> list[dict]:
         sf.write(str(clip), samples[int(cue.start * rate) : int(cue.end * rate)], rate, subtype="PCM_16")
         clips.append({"wav": str(clip), "text": cue.text, "duration": cue.end - cue.start, "source": name})
     return clips
+
+
+def machine() -> str:
+    """Which machine measured: cores, architecture and GPU (named in every bench's JSON)."""
+    import os
+    import platform
+
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    except ImportError:
+        gpu = "no GPU"
+    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}"
+
+
+def ingest_recordings(model, folder: Path, summary: dict) -> None:
+    """Every recording of a built set (its .wav and .vtt) into the model's data, in its split,
+    through the product's ingest."""
+    from datasets.services import dataset_file_ingest, staging_path
+
+    for split in ("train", "test"):
+        for recording in summary[split]:
+            for suffix in (".wav", ".vtt"):
+                staged = staging_path()
+                staged.write_bytes((folder / recording["name"]).with_suffix(suffix).read_bytes())
+                dataset_file_ingest(
+                    model=model, source=staged, filename=recording["name"] + suffix, split=split
+                )

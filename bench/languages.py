@@ -31,8 +31,6 @@ together; a small run (--minutes 3) needs that setting lowered in the environmen
 import argparse
 import importlib
 import json
-import os
-import platform
 import random
 import sys
 import time
@@ -45,6 +43,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from bench import quality  # noqa: E402
+from bench.common import ingest_recordings, machine  # noqa: E402
 from tests import voices  # noqa: E402
 from tests.domain.cardiology import stamp  # noqa: E402
 from training import anchor  # noqa: E402
@@ -225,7 +224,6 @@ def train_language(code: str, sets: Path, minutes: float) -> dict:
     from config.errors import ApplicationError
     from custom_models.models import CustomModel, Domain
     from custom_models.services import custom_model_create
-    from datasets.services import dataset_file_ingest, staging_path
     from training import tasks
     from training.models import TrainingRun
     from training.selectors import base_model_dir, trained_model_path
@@ -241,14 +239,7 @@ def train_language(code: str, sets: Path, minutes: float) -> dict:
         language=code,
         base_model=domain if domain in Domain.values else Domain.GENERAL,
     )
-    for split in ("train", "test"):
-        for recording in summary[split]:
-            for suffix in (".wav", ".vtt"):
-                staged = staging_path()
-                staged.write_bytes((folder / recording["name"]).with_suffix(suffix).read_bytes())
-                dataset_file_ingest(
-                    model=model, source=staged, filename=recording["name"] + suffix, split=split
-                )
+    ingest_recordings(model, folder, summary)
 
     started = time.perf_counter()
     try:
@@ -335,16 +326,6 @@ def detection_and_rtf(sets: Path) -> dict:
     detection["all"] = {"correct": correct, "total": total, "accuracy": round(correct / total * 100, 1)}
     rtf["mean"] = round(sum(r["rtf"] for r in rtf.values()) / len(rtf), 3)
     return {"base_model": str(base_dir), "detection": detection, "rtf": rtf}
-
-
-def machine() -> str:
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    except ImportError:
-        gpu = "no GPU"
-    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}"
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ Prints the examples that changed, then one JSON object on its last line.
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -33,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from bench.common import machine  # noqa: E402
 
 TERMS = [
     "certiorari", "habeas corpus", "estoppel", "subrogation", "indemnitor", "mens rea",
@@ -169,16 +170,6 @@ EVERYDAY = [
     "We are having pasta for dinner tonight.",
     "The teacher gave us too much homework.",
 ]
-
-
-def machine() -> str:
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    except ImportError:
-        gpu = "no GPU"
-    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}"
 
 
 def holds(text: str, term: str) -> bool:

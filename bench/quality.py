@@ -92,7 +92,6 @@ def main() -> None:
     from accounts.models import Organisation
     from custom_models.models import CustomModel
     from custom_models.services import custom_model_create
-    from datasets.services import dataset_file_ingest, staging_path
     from tests.domain import cardiology
     from training import tasks
     from training.models import TrainingRun
@@ -107,14 +106,9 @@ def main() -> None:
         language="en",
         base_model="medical",
     )
-    for split in ("train", "test"):
-        for recording in summary[split]:
-            for suffix in (".wav", ".vtt"):
-                staged = staging_path()
-                staged.write_bytes((data_dir / recording["name"]).with_suffix(suffix).read_bytes())
-                dataset_file_ingest(
-                    model=model, source=staged, filename=recording["name"] + suffix, split=split
-                )
+    from bench.common import ingest_recordings
+
+    ingest_recordings(model, data_dir, summary)
 
     started = time.perf_counter()
     run = training_run_start(model=model)

@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
 
-    from bench.common import demo_database_in_process
+    from bench.common import demo_database_in_process, machine
 
     scratch = demo_database_in_process(args.keep, "bench-versions-")
     from tests.domain import cardiology
@@ -63,7 +63,7 @@ def main() -> None:
 
     result = {
         "bench": "versions",
-        "machine": _machine(),
+        "machine": machine(),
         "train_minutes": summary["train_minutes"],
         "test_minutes": summary["test_minutes"],
         "v1_uninterrupted": v1,
@@ -79,21 +79,15 @@ def main() -> None:
 def _model_with_data(data_dir: Path, summary: dict):
     from accounts.models import Organisation
     from custom_models.services import custom_model_create
-    from datasets.services import dataset_file_ingest, staging_path
 
     model = custom_model_create(
         organisation=Organisation.objects.get(slug="demo"),
         name=f"Cardiology versions {time.time():.0f}",
         language="en",
     )
-    for split in ("train", "test"):
-        for recording in summary[split]:
-            for suffix in (".wav", ".vtt"):
-                staged = staging_path()
-                staged.write_bytes((data_dir / recording["name"]).with_suffix(suffix).read_bytes())
-                dataset_file_ingest(
-                    model=model, source=staged, filename=recording["name"] + suffix, split=split
-                )
+    from bench.common import ingest_recordings
+
+    ingest_recordings(model, data_dir, summary)
     return model
 
 
@@ -267,12 +261,6 @@ def _roll_back(model, probe_wav: Path, data_dir: Path, summary: dict) -> dict:
         "ratio": round(switched / warm, 2),
         "probe_seconds": 8,
     }
-
-
-def _machine() -> str:
-    from bench.languages import machine
-
-    return machine()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,21 @@ def language_list_published(*, organisation: Organisation) -> QuerySet[Language]
     return Language.objects.filter(publications__organisation=organisation).order_by("name")
 
 
+def published_language_get(*, organisation: Organisation, code: str) -> Language:
+    """A language by its code, published to the organisation: invalid-language (400) for an unknown
+    code, language-not-published (403) for one it was not given."""
+    language = Language.objects.filter(code=code).first()
+    if language is None:
+        raise ApplicationError("Invalid language", error_code="invalid-language", status=400)
+    if not language.publications.filter(organisation=organisation).exists():
+        raise ApplicationError(
+            "The language is not published to your organization",
+            error_code="language-not-published",
+            status=403,
+        )
+    return language
+
+
 def custom_model_list(*, organisation: Organisation) -> QuerySet[CustomModel]:
     return CustomModel.objects.alive().filter(organisation=organisation).select_related("language")
 

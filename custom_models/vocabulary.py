@@ -10,7 +10,8 @@ from django.db import transaction
 
 from accounts.models import Organisation
 from config.errors import ApplicationError
-from custom_models.models import CustomModel, Language, LanguagePublication, Vocabulary
+from custom_models.models import CustomModel, Vocabulary
+from custom_models.selectors import published_language_get
 
 MAX_PHRASES = 1000  # a model's (or a base language's) list
 MAX_REQUEST_PHRASES = 100  # one transcription request's own
@@ -95,15 +96,7 @@ def vocabulary_of_model(*, model: CustomModel) -> Vocabulary:
 
 def vocabulary_of_language(*, organisation: Organisation, code: str) -> Vocabulary:
     """The organisation's vocabulary for a base language published to it (empty until set)."""
-    language = Language.objects.filter(code=code).first()
-    if language is None:
-        raise ApplicationError("Invalid language", error_code="invalid-language", status=400)
-    if not LanguagePublication.objects.filter(language=language, organisation=organisation).exists():
-        raise ApplicationError(
-            "The language is not published to your organization",
-            error_code="language-not-published",
-            status=403,
-        )
+    language = published_language_get(organisation=organisation, code=code)
     return Vocabulary.objects.filter(
         organisation=organisation, language=language, custom_model=None
     ).first() or (Vocabulary(organisation=organisation, language=language))

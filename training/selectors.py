@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Organisation
 from config.errors import ApplicationError
-from custom_models.models import BaseModel, CustomModel, Domain, Language, LanguagePublication, TrainingStatus
+from custom_models.models import BaseModel, CustomModel, Domain, Language, TrainingStatus
+from custom_models.selectors import published_language_get
 from training.models import EvaluationUtterance, TrainingLogLine, TrainingRun, TranscriptionJob
 
 CUSTOM_MODEL_NAME = re.compile(r"^custom_model_(\d+)$")
@@ -131,15 +132,7 @@ def stt_model_resolve(
             status=422,
             details={"language": ["This field is required when no model is given."]},
         )
-    language_obj = Language.objects.filter(code=language).first()
-    if language_obj is None:
-        raise ApplicationError("Invalid language", error_code="invalid-language", status=400)
-    if not LanguagePublication.objects.filter(language=language_obj, organisation=organisation).exists():
-        raise ApplicationError(
-            "The language is not published to your organization",
-            error_code="language-not-published",
-            status=403,
-        )
+    language_obj = published_language_get(organisation=organisation, code=language)
     return ResolvedModel(
         path=base_model_dir(language=language_obj), label=language_obj.code, language=language_obj
     )
