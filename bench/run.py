@@ -25,6 +25,7 @@ FULL = {
     "export_check": ["--runs", "10"],
     "languages": ["--languages", "de,nl,es", "--minutes", "12"],
     "versions": ["--minutes", "10"],
+    "scale": ["--hours", "0.25"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -136,6 +137,14 @@ def table(results: dict) -> str:
                 f"languages  detection {r['detection']['all']['accuracy']}% correct; "
                 f"RTF {r['rtf']['mean']} ({r['machine']})"
             )
+        elif name == "scale":
+            for size, figures in r["sizes"].items():
+                rows.append(
+                    f"scale      {size}: {figures['status']} in {figures['wall_seconds']} s "
+                    f"({figures['audio_hours_per_hour']} audio-hours an hour), trainer peak "
+                    f"{figures['peak_rss_mb']} MB, test WER {figures['base_test_wer']}% -> "
+                    f"{figures['custom_test_wer']}%"
+                )
         elif name == "versions":
             resumed, worse, back = r["v2_killed_and_resumed"], r["v3_shuffled_transcripts"], r["rollback"]
             rows.append(

@@ -1,0 +1,102 @@
+"""What hours of audio cost: the real pipeline on growing sets, stage by stage.
+
+    .venv/bin/python bench/scale.py [--hours 0.25,1,5] [--keep DIR]
+
+For each size, the English cardiology generator (tests/domain/cardiology.py: training recordings
+in ten espeak-ng voices, test recordings in piper "joe" and espeak en-us+Mario, which never train)
+writes about that many hours of training audio, the recordings go through the product's ingest,
+and one run goes through the real queue task (`training.tasks.run_training` and its child
+process) on Whisper tiny.en, in a scratch database seeded with the demo organisations. Reported
+per size: wall time from `POST /run` to Success, the run's own time by stage (metrics
+`stage_seconds`), audio-hours trained per hour of wall time, the trainer's peak resident memory
+(`peak_rss_mb`), and test WER base -> custom; then the ratios between sizes (memory and time
+against the smallest). Prints one JSON object on its last line with the machine named.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hours", default="0.25", help="comma-separated sizes in hours of training audio")
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+    sizes = [float(h) for h in args.hours.split(",")]
+
+    from bench.common import demo_database_in_process, machine
+
+    scratch = demo_database_in_process(args.keep, "bench-scale-")
+    results = {f"{hours:g}h": run_size(scratch, hours) for hours in sizes}
+    smallest = results[f"{sizes[0]:g}h"]
+    for result in results.values():
+        result["peak_rss_vs_smallest"] = _ratio(result.get("peak_rss_mb"), smallest.get("peak_rss_mb"))
+        result["wall_vs_smallest"] = _ratio(result["wall_seconds"], smallest["wall_seconds"])
+    print(json.dumps({"bench": "scale", "machine": machine(), "sizes": results}))
+
+
+def run_size(scratch: Path, hours: float) -> dict:
+    from accounts.models import Organisation
+    from bench.common import ingest_recordings
+    from custom_models.models import CustomModel
+    from custom_models.services import custom_model_create
+    from tests.domain import cardiology
+    from training import tasks
+    from training.models import TrainingRun
+    from training.services import training_run_start
+
+    folder = scratch / f"cardiology-{hours:g}h"
+    summary_file = folder / "summary.json"
+    mark = time.perf_counter()
+    summary = (
+        json.loads(summary_file.read_text())
+        if summary_file.exists()
+        else cardiology.build(folder, minutes=hours * 60, test_recordings=3)
+    )
+    synthesis = time.perf_counter() - mark
+    model = custom_model_create(
+        organisation=Organisation.objects.get(slug="demo"),
+        name=f"Scale {hours:g}h {time.time():.0f}",
+        language="en",
+    )
+    mark = time.perf_counter()
+    ingest_recordings(model, folder, summary)
+    ingest = time.perf_counter() - mark
+    mark = time.perf_counter()
+    run = training_run_start(model=model)
+    tasks.run_training(run.pk)
+    wall = time.perf_counter() - mark
+    run = TrainingRun.objects.get(pk=run.pk)
+    model = CustomModel.objects.get(pk=model.pk)
+    metrics = run.metrics or {}
+    trained_hours = summary["train_minutes"] / 60
+    return {
+        "status": run.status,
+        "error": run.error or None,
+        "train_minutes": summary["train_minutes"],
+        "test_minutes": summary["test_minutes"],
+        "synthesis_seconds": round(synthesis, 1),
+        "ingest_seconds": round(ingest, 1),
+        "wall_seconds": round(wall, 1),
+        "stage_seconds": metrics.get("stage_seconds"),
+        "audio_hours_per_hour": round(trained_hours / (wall / 3600), 2) if wall else None,
+        "peak_rss_mb": metrics.get("peak_rss_mb"),
+        "base_test_wer": metrics.get("base_word_error_rate"),
+        "custom_test_wer": metrics.get("word_error_rate"),
+        "epochs": metrics.get("epochs"),
+        "enabled": model.enabled,
+    }
+
+
+def _ratio(value, reference):
+    return round(value / reference, 2) if value and reference else None
+
+
+if __name__ == "__main__":
+    main()
