@@ -161,14 +161,16 @@ def _kill_mid_epoch(model, run) -> dict:
         epoch_lines = [line for line in lines if line.startswith("epoch ")]
         if epoch_lines:
             done, total = (int(x) for x in epoch_lines[-1].split()[1].split("/"))
-            if done >= (total + 1) // 2:
+            if done >= max(2, (total + 1) // 2):
                 break
-        time.sleep(1)
-    first_epoch_at = (
-        model.log_lines.filter(run=run, message__startswith="epoch ").order_by("pk").first().created_at
+        time.sleep(0.5)
+    # An epoch's length from two consecutive epoch lines (the first epoch also encodes the windows).
+    stamps = list(
+        model.log_lines.filter(run=run, message__startswith="epoch ")
+        .order_by("pk")
+        .values_list("created_at", flat=True)
     )
-    train_started = model.log_lines.filter(run=run, message__startswith="fine-tuning").first().created_at
-    epoch_seconds = (first_epoch_at - train_started).total_seconds()
+    epoch_seconds = (stamps[-1] - stamps[-2]).total_seconds() if len(stamps) > 1 else 30.0
     time.sleep(epoch_seconds / 2)
     progress = CustomModel.objects.get(pk=model.pk).training_progress
     pid = TrainingRun.objects.get(pk=run.pk).pid
