@@ -394,7 +394,8 @@ def training_run_cancel(*, model: CustomModel, by) -> CustomModel:
         elif run.status == TrainingRun.Status.QUEUED:
             TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
             training_run_fail(run=run, cause=Failure.CANCELLED, user=who)
-            claim_release(custom_model=model, kind=QuotaClaim.Kind.TRAINING)
+            if run.attempts == 0:  # queued again after a dead trainer, it has spent compute already
+                claim_release(custom_model=model, kind=QuotaClaim.Kind.TRAINING)
         elif run.cancel_requested_by_id is None:  # asked twice, it is recorded once
             TrainingRun.objects.filter(pk=run.pk).update(cancel_requested_by=by)
             training_log_write(

@@ -73,6 +73,13 @@ def test_a_queued_run_fails_at_once_and_gives_its_training_claim_back(request, p
     assert queued.can_train  # and it can be trained again
 
 
+def test_a_run_queued_again_after_a_dead_trainer_keeps_its_claim_when_cancelled(owner, queued):
+    TrainingRun.objects.update(attempts=1)  # a trainer had it: the compute was spent
+    assert cancel(owner, queued).status_code == 202
+    assert TrainingRun.objects.get().error_code == "CANCELLED"
+    assert QuotaClaim.objects.filter(kind=QuotaClaim.Kind.TRAINING).count() == 1
+
+
 def test_a_running_run_is_left_to_its_supervisor_and_its_heartbeat_says_stop(owner, running):
     response = cancel(owner, running.custom_model)
     assert response.status_code == 202, response.content
