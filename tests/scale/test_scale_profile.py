@@ -70,13 +70,14 @@ def test_upload_train_survive_a_killed_worker_and_transcribe(stack, tmp_path):
     # checkpoint is in S3.
     s3 = boto3.client("s3", endpoint_url=SERVICES["AWS_S3_ENDPOINT_URL"], region_name="us-east-1",
                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    wait_for(
-        lambda: s3.list_objects_v2(
+
+    def checkpoint_written() -> bool:
+        listed = s3.list_objects_v2(
             Bucket=SERVICES["AWS_STORAGE_BUCKET_NAME"], Prefix=f"checkpoints/{model['id']}/"
-        ).get("KeyCount"),
-        180,
-        "the first epoch's checkpoint",
-    )
+        )
+        return any(item["Key"].endswith(".pt") for item in listed.get("Contents", []))
+
+    wait_for(checkpoint_written, 180, "the first epoch's checkpoint")
     child = subprocess.run(
         ["pgrep", "-f", "manage.py run_training"], capture_output=True, text=True
     ).stdout.split()
