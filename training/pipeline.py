@@ -339,7 +339,14 @@ def _train_in_language(
     report["curve"] = summary.get("history", [])
     report["data"] = data_description
     report["phrase_list"] = phrase_list_on_test_split(
-        engine, model, out_dir, data, custom_hyps, language, reporter.log
+        engine,
+        model,
+        out_dir,
+        data,
+        custom_hyps,
+        [item["term"] for item in report["terms"]["items"]],
+        language,
+        reporter.log,
     )
     reporter.enter("compare", 96)
     report["versus_active"] = versus_active(

@@ -74,9 +74,18 @@ def versus_active(
 
 
 def phrase_list_on_test_split(
-    engine, model: CustomModel, out_dir: Path, data: PreparedData, custom_hyps, language, log
+    engine,
+    model: CustomModel,
+    out_dir: Path,
+    data: PreparedData,
+    custom_hyps,
+    terms: list[str],
+    language,
+    log,
 ):
-    """The model's phrase list on the test split (evaluation.phrase_list_effect); None without one."""
+    """The model's phrase list on the test split (evaluation.phrase_list_effect); None without one.
+
+    `terms` are the key terms the test split's evaluation mined (evaluate_test_split), not mined again."""
     phrases = vocabulary_of_model(model=model).phrases
     if not phrases:
         return None
@@ -87,9 +96,6 @@ def phrase_list_on_test_split(
     except engine.PhrasesUnsupported as exc:
         return {"phrases": len(phrases), "unsupported": str(exc)}
     references = [r["transcript"] for r in data.test]
-    terms = evaluation.mine_key_terms(
-        [row["transcript"] for row in data.train], is_common=engine.common_words(out_dir, language=language)
-    )
     effect = evaluation.phrase_list_effect(phrases, terms, references, custom_hyps, with_list)
     log(
         f"phrase list ({len(phrases)} phrases) on the test split: key-term recall "

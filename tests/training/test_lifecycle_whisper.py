@@ -55,6 +55,11 @@ def test_whisper_fine_tunes_on_a_real_cluster_and_serves_cased_text(
     settings.TRAINED_MODELS_DIR = tmp_path / "trained"
     model = custom_model_create(organisation=owner.organisation, name="Cardiology", language="en")
     upload_cased_pairs(model, tmp_path)
+    phrases = {"phrases": ["apixaban", "echocardiogram"]}
+    assert (
+        owner.client().put(f"/api/v3/custom_models/{model.pk}/phrases", phrases, format="json").status_code
+        == 200
+    )
     response = owner.client().post(f"/api/v3/custom_models/{model.pk}/run", {}, format="json")
     assert response.status_code == 202, response.content
 
@@ -120,6 +125,12 @@ def test_whisper_fine_tunes_on_a_real_cluster_and_serves_cased_text(
     assert anchor["passed"] and anchor["utterances"] == 20 and model.enabled, anchor
     assert anchor["non_speech"]["custom_words"] == 0
     assert [point["epoch"] for point in run.evaluation["curve"]] == [1, 2]
+    listed = run.evaluation["phrase_list"]  # the model's phrase list, heard on the test split
+    assert listed["phrases"] == 2 and set(listed["recall"]) == {"without", "with"}, listed
+    assert listed["utterances"] == metrics["test_utterances"] and set(listed["false_insertions"]) == {
+        "without",
+        "with",
+    }
     assert run.evaluation["totals"]["utterances"] == run.utterances.count() == metrics["test_utterances"]
     assert all(default_storage.exists(utterance.clip) for utterance in run.utterances.all())
     assert any("parity" in line.lower() or "exported" in line.lower() for line in log), log
