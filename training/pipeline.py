@@ -54,6 +54,10 @@ from training.versions import code_version, version_lineage
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
 VALID_SHARE = 0.1
+# Validation picks an epoch and a weight-interpolation share, and is decoded once an epoch and once
+# a share tried: 5 minutes of speech tell those apart, and more would make a run of hours pay for
+# validation what it pays for training.
+VALID_MAX_SECONDS = 300.0
 # The share of DATASET_MIN_MINUTES the prepared segments must hold (see _require_enough_speech).
 PREPARED_MINIMUM_SHARE = 0.5
 
@@ -433,12 +437,15 @@ def _aligned_words(engine, base_dir, wav, text: str, language: str) -> list[dict
 
 
 def _validation_split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """A deterministic 10 % of the training segments picks the best epoch.
-
-    Tiny sets validate on themselves."""
+    """A deterministic 10 % of the training segments, at most VALID_MAX_SECONDS of speech, picks
+    the best epoch. Tiny sets validate on themselves."""
     if len(rows) < 10:
         return rows, rows
     ranked = sorted(rows, key=lambda r: hashlib.sha1(r["wav"].rsplit("/", 1)[-1].encode()).hexdigest())
-    count = max(1, round(len(rows) * VALID_SHARE))
-    valid = {r["wav"] for r in ranked[:count]}
+    valid, seconds = set(), 0.0
+    for row in ranked[: max(1, round(len(rows) * VALID_SHARE))]:
+        if valid and seconds + row["duration"] > VALID_MAX_SECONDS:
+            break
+        valid.add(row["wav"])
+        seconds += row["duration"]
     return [r for r in rows if r["wav"] not in valid], [r for r in rows if r["wav"] in valid]

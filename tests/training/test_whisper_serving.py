@@ -275,6 +275,35 @@ def test_recognise_transcribes_short_clips(model_dir, spoken, tmp_path):
     assert texts[1].endswith("?"), texts
 
 
+@pytest.mark.integration
+def test_a_clip_recognised_twice_is_decoded_once_until_the_weights_change(model_dir, spoken, tmp_path):
+    """A run asks for the served copy's transcripts of its anchor set twice; the second is free."""
+    from training.engine.whisper import serving
+
+    copy = tmp_path / "copy"
+    shutil.copytree(model_dir, copy, symlinks=False)
+    clip = str(tmp_path / "clip.wav")
+    sf.write(clip, spoken[4], 16000, subtype="PCM_16")
+    first = serving.recognise(copy, [clip])
+    decoded = []
+    model = serving.load(copy)
+    original = type(model).transcribe
+    try:
+        type(model).transcribe = lambda self, *a, **k: decoded.append(1) or original(self, *a, **k)
+        assert serving.recognise(copy, [clip]) == first
+        assert decoded == []
+        weights = copy / "ctranslate2" / "model.bin"
+        stat = weights.stat()
+        os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a new export
+        assert serving.recognise(copy, [clip]) == first
+        assert len(decoded) == 1
+        serving.recognise(copy, [clip], beam_size=1)  # another decoding is another question
+        assert len(decoded) == 2
+    finally:
+        type(model).transcribe = original
+        serving.clear_cache()
+
+
 def _boundary_errors(result: dict, truth: list[tuple[float, float]]) -> list[float]:
     errors = []
     for segment, (start, end) in zip(result["segments"], truth, strict=True):

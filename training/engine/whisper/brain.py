@@ -69,10 +69,12 @@ class WhisperBrain(sb.Brain):
         # Frozen encoder, fixed inputs: each window is encoded once, later epochs cost the decoder only.
         missing = [i for i in indices if i not in h.cache]
         if missing:
+            mark = time.time()
             with torch.no_grad():
                 states = encode(whisper, [h.windows[i].audio() for i in missing], self.device)
             for i, state in zip(missing, states, strict=True):
                 h.cache[i] = state
+            h.encoding_s += time.time() - mark
         return torch.stack([h.cache[i] for i in indices]).to(self.device).float()
 
     def compute_forward(self, batch, stage):
@@ -116,7 +118,10 @@ class WhisperBrain(sb.Brain):
             self.train_loss = stage_loss
             return
         wer = word_error_rate(self.references, self.hypotheses, h.language)
-        eta = (time.time() - h.started) / (epoch - h.first_epoch + 1) * (h.epochs - epoch)
+        # The first epoch also encodes every window once (a frozen encoder's states are kept): the
+        # epochs left cost what an epoch costs without that.
+        per_epoch = (time.time() - h.started - h.encoding_s) / (epoch - h.first_epoch + 1)
+        eta = per_epoch * (h.epochs - epoch)
         h.log(
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
             f"valid WER {wer:.1f}% ETA {eta:.0f}s"
@@ -313,6 +318,7 @@ def train(
         "log": log,
         "on_step": on_progress,
         "started": time.time(),
+        "encoding_s": 0.0,  # seconds spent encoding windows for the first time (frozen encoder)
         "history": [],
         "checkpoint": checkpoint,
         "fingerprint": fingerprint,
