@@ -22,8 +22,11 @@ where everyday words that sounded like a term were 4.6 nats a token or more belo
 then on bench/phrases_tuning.py's geology and pharmacology terms in training voices: there a right
 substitution cost up to about 3.5 nats a token (rare words are several unlikely tokens) and a
 wrong one mostly 6 or more, so the bonus went from 2.5 to 4 nats a token and the similarity
-needed from 70 to 62 (misses with the list 53 -> 36 of 80, no everyday output changed, no wrong
-term written). bench/phrases.py measures them on a legal set they were not tuned on.
+needed from 70 to 62; that also turned "the salt" into "basalt" on everyday speech, so the first
+and last words a substitution changes must both be in doubt (SURE_LOG_PROB) or sound like the
+phrase's own start or end ("River Oxibin" -> "Rivaroxaban"). Misses with the list: 53 of 80 at
+the first settings, 35 now, with no everyday output of 120 changed and no wrong term written.
+bench/phrases.py measures them on a legal set they were not tuned on.
 
 Why not a decoding loop of our own with trie shallow fusion: CTranslate2 generates one step at a
 time only by decoding the whole prefix again (`generate(max_length=...)` keeps no cache between
@@ -56,10 +59,12 @@ MIN_SIMILARITY = 62.0
 MAX_SUBSTITUTIONS = 3
 WORDS_PER_SUBSTITUTION = 10  # a long window may hold more terms: one more candidate per 10 words
 MAX_NBEST = 2
-# A span is replaced only if the model was unsure of it: some token of it below this probability.
-# On cardiology, the spans a right substitution replaced had a least token probability of 0.04-0.76
-# (median 0.21); correctly heard everyday words mostly 0.9 or more.
-SURE_LOG_PROB = math.log(0.5)
+# A span is replaced only if the model was unsure of the first and last words it changes: some
+# token of each below this probability (or the word sounds like the phrase's own start or end). On
+# cardiology, the spans a right substitution replaced had a least token probability of 0.04-0.76
+# (median 0.21); correctly heard everyday words mostly 0.9 or more. bench/phrases_tuning.py: 35
+# misses of 80 at 0.8 against 40 at 0.5, where "the salt" became "basalt" once in 120.
+SURE_LOG_PROB = math.log(0.8)
 # Longest span replaced: a phrase's words plus this many (Whisper splits a rare word into several).
 EXTRA_SPAN_WORDS = 2
 MAX_SPAN_WORDS = 8
@@ -173,6 +178,36 @@ class PhraseList:
             spans.append((start, len(tokens), run))
         return spans
 
+    def doubted_spans(self, tokens: list[int], log_probs: list[float]):
+        """A test of whether replacing tokens[first:end] by phrase `index` changes only what the
+        model was unsure of at both ends: the first and the last word it changes each hold a token
+        below SURE_LOG_PROB, or sound like the phrase's own start or end; words at the edges that
+        the phrase keeps as they are do not count."""
+        words = self.words_of(tokens)
+        texts = [self.tokenizer.decode(tokens[a:b]) for a, b, _ in words]
+        unsure = [min(log_probs[a:b], default=0.0) < SURE_LOG_PROB for a, b, _ in words]
+        starts = {a: i for i, (a, _, _) in enumerate(words)}
+        ends = {b: i for i, (_, b, _) in enumerate(words)}
+
+        def test(first: int, end: int, index: int) -> bool:
+            i, j = starts.get(first), ends.get(end)
+            if i is None or j is None:
+                return False
+            phrase = self.phrases[index]
+            kept = list(phrase.words)
+            while i <= j and kept and normalise(texts[i]) == [kept[0]]:
+                i, kept = i + 1, kept[1:]
+            while i <= j and kept and normalise(texts[j]) == [kept[-1]]:
+                j, kept = j - 1, kept[:-1]
+            if i > j:
+                return False
+            # A sure word at an edge may still be the start or end of the phrase as heard
+            # ("River Oxibin" -> "Rivaroxaban"), not a word of its own ("the salt" -> "basalt").
+            head, tail = sound_key(texts[i]), sound_key(texts[j])
+            return (unsure[i] or phrase.key.startswith(head)) and (unsure[j] or phrase.key.endswith(tail))
+
+        return test
+
     def substitutions(self, tokens: list[int]) -> list[tuple[float, int, int, list[int], int]]:
         """(similarity, first token, end token, replacement, phrase index) for each span of
         `tokens` that sounds like a phrase not already written there, most alike first."""
@@ -254,10 +289,14 @@ class BiasedDecoder:
         top_score = sum(top_probs) + top_bonus
         # Only what the model was unsure of is replaced: a span it wrote with confidence (every
         # token likelier than SURE) was heard, and scoring a substitution costs a decoder pass.
+        # The words it changes must be in doubt at both ends: a sure word at an edge was heard, and
+        # swallowing it is how "the salt" became "basalt" (bench/phrases_tuning.py). A word the
+        # phrase keeps as it is ("metro regurgitation" -> "mitral regurgitation") changes nothing.
+        in_doubt = phrases.doubted_spans(top, top_probs)
         doubtful, tried = [], set()
         for item in substitutions:
             # One span a phrase: its most alike doubtful one, the shortest of equals.
-            if item[4] not in tried and min(top_probs[item[1] : item[2]]) < SURE_LOG_PROB:
+            if item[4] not in tried and in_doubt(item[1], item[2], item[4]):
                 doubtful.append(item)
                 tried.add(item[4])
         most = MAX_SUBSTITUTIONS + len(phrases.words_of(top)) // WORDS_PER_SUBSTITUTION
