@@ -26,6 +26,8 @@ FULL = {
     "languages": ["--languages", "de,nl,es", "--minutes", "12"],
     "versions": ["--minutes", "10"],
     "scale": ["--hours", "0.25"],
+    "phrases": [],
+    "text_only": ["--sentences", "2000"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -145,6 +147,23 @@ def table(results: dict) -> str:
                     f"{figures['peak_rss_mb']} MB, test WER {figures['base_test_wer']}% -> "
                     f"{figures['custom_test_wer']}%"
                 )
+        elif name == "phrases":
+            domain, everyday, seconds = r["domain"], r["everyday"], r["time_s"]
+            rows.append(
+                f"phrases    key terms missed {domain['missed_without']} -> {domain['missed_with']} of "
+                f"{domain['key_terms']} ({domain['missed_cut_percent']}% fewer); everyday WER "
+                f"{everyday['wer_change_points']:+} points, {everyday['false_insertions_per_100']} false "
+                f"insertions per 100; STT time {seconds['ratio_100_all']}x with 100 phrases"
+            )
+        elif name == "text_only":
+            test, everyday = r.get("test") or {}, r.get("everyday") or {}
+            rows.append(
+                f"text only  {r['text_sentences']} sentences: {r['status']} in "
+                f"{r['post_run_to_success_seconds']} s; key terms missed {test.get('missed_base')} -> "
+                f"{test.get('missed_custom')} ({test.get('missed_cut_percent')}% fewer), WER "
+                f"{test.get('wer_base')}% -> {test.get('wer_custom')}%, everyday "
+                f"{everyday.get('change_points')} points"
+            )
         elif name == "versions":
             resumed, worse, back = r["v2_killed_and_resumed"], r["v3_shuffled_transcripts"], r["rollback"]
             rows.append(
