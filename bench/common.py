@@ -172,3 +172,23 @@ def ingest_recordings(model, folder: Path, summary: dict) -> None:
                 dataset_file_ingest(
                     model=model, source=staged, filename=recording["name"] + suffix, split=split
                 )
+
+
+def train_in_process(model):
+    """Start a run as `POST /run` does and run the queue task's body (its trainer child included)
+    in this process; returns the model and the run as they ended, and the wall seconds between."""
+    from custom_models.models import CustomModel
+    from training import tasks
+    from training.models import TrainingRun
+    from training.services import training_run_start
+
+    started = time.perf_counter()
+    run = training_run_start(model=model)
+    tasks.run_training(run.pk)
+    wall = time.perf_counter() - started
+    return CustomModel.objects.get(pk=model.pk), TrainingRun.objects.get(pk=run.pk), wall
+
+
+def reduction(before: float, after: float) -> float:
+    """How much smaller `after` is than `before`, in percent of `before`."""
+    return round(100 * (before - after) / before, 1) if before else 0.0

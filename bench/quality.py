@@ -90,12 +90,8 @@ def main() -> None:
     scratch = demo_database_in_process(args.keep, "bench-quality-")
 
     from accounts.models import Organisation
-    from custom_models.models import CustomModel
     from custom_models.services import custom_model_create
     from tests.domain import cardiology
-    from training import tasks
-    from training.models import TrainingRun
-    from training.services import training_run_start
 
     data_dir = scratch / "cardiology"
     summary = cardiology.build(data_dir, minutes=args.minutes, test_recordings=args.test_recordings)
@@ -106,16 +102,10 @@ def main() -> None:
         language="en",
         base_model="medical",
     )
-    from bench.common import ingest_recordings
+    from bench.common import ingest_recordings, train_in_process
 
     ingest_recordings(model, data_dir, summary)
-
-    started = time.perf_counter()
-    run = training_run_start(model=model)
-    tasks.run_training(run.pk)
-    wall = time.perf_counter() - started
-    model = CustomModel.objects.get(pk=model.pk)
-    run = TrainingRun.objects.get(pk=run.pk)
+    model, run, wall = train_in_process(model)
     from training.selectors import base_model_dir, trained_model_path
 
     base_dir = base_model_dir(language=model.language, domain=model.base_model)

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import demo_database_in_process, machine  # noqa: E402
+from bench.common import demo_database_in_process, machine, reduction, train_in_process  # noqa: E402
 from bench.phrases import EVERYDAY, LEGAL, MORE_TERMS, TERMS, holds  # noqa: E402
 
 TEMPLATES = [
@@ -149,13 +149,9 @@ def main() -> None:
     from accounts.models import Organisation
     from bench.common import ingest_recordings
     from bench.phrases import clips
-    from custom_models.models import CustomModel
     from custom_models.services import custom_model_create
     from datasets.services import dataset_file_ingest, staging_path
-    from training import tasks
-    from training.models import TrainingRun
     from training.selectors import base_model_dir, trained_model_path
-    from training.services import training_run_start
 
     rng = random.Random(23)
     audio = scratch / "audio"
@@ -176,12 +172,7 @@ def main() -> None:
     dataset_file_ingest(model=model, source=staged, filename="legal.txt", declared_type="text")
     ingest_recordings(model, audio, {"train": [], "test": recordings})
 
-    started = time.perf_counter()
-    run = training_run_start(model=model)
-    tasks.run_training(run.pk)
-    wall = time.perf_counter() - started
-    model = CustomModel.objects.get(pk=model.pk)
-    run = TrainingRun.objects.get(pk=run.pk)
+    model, run, wall = train_in_process(model)
     result = {
         "benchmark": "text_only",
         "machine": machine(),
@@ -205,17 +196,10 @@ def main() -> None:
             "key_terms": terms,
             "missed_base": base["key_terms_missed"],
             "missed_custom": custom["key_terms_missed"],
-            "missed_cut_percent": round(
-                100
-                * (base["key_terms_missed"] - custom["key_terms_missed"])
-                / max(1, base["key_terms_missed"]),
-                1,
-            ),
+            "missed_cut_percent": reduction(base["key_terms_missed"], custom["key_terms_missed"]),
             "wer_base": base["domain_wer"],
             "wer_custom": custom["domain_wer"],
-            "relative_wer_reduction": round(
-                100 * (base["domain_wer"] - custom["domain_wer"]) / max(1e-9, base["domain_wer"]), 1
-            ),
+            "relative_wer_reduction": reduction(base["domain_wer"], custom["domain_wer"]),
         }
         result["everyday"] = {
             "utterances": len(everyday),
