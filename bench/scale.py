@@ -9,12 +9,14 @@ and one run goes through the real queue task (`training.tasks.run_training` and 
 process) on Whisper tiny.en, in a scratch database seeded with the demo organisations. Reported
 per size: wall time from `POST /run` to Success, the run's own time by stage (metrics
 `stage_seconds`), audio-hours trained per hour of wall time, the trainer's peak resident memory
-(`peak_rss_mb`), and test WER base -> custom; then the ratios between sizes (memory and time
+(`peak_rss_mb`), test WER base -> custom, and the ETA the log gave after the first epoch against
+when the last epoch ended; then the ratios between sizes (memory and time
 against the smallest). Prints one JSON object on its last line with the machine named.
 """
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -91,6 +93,25 @@ def run_size(scratch: Path, hours: float) -> dict:
         "custom_test_wer": metrics.get("word_error_rate"),
         "epochs": metrics.get("epochs"),
         "enabled": model.enabled,
+        "eta_after_first_epoch": eta_check(model),
+    }
+
+
+def eta_check(model) -> dict | None:
+    """The ETA the log gave after the first epoch against when the last epoch really ended."""
+    epochs = [
+        (line.created_at, re.search(r"ETA (\d+)s", line.message))
+        for line in model.log_lines.order_by("pk")
+        if re.match(r"epoch \d+/\d+ ", line.message)
+    ]
+    if len(epochs) < 2 or epochs[0][1] is None:
+        return None
+    said = int(epochs[0][1].group(1))
+    took = (epochs[-1][0] - epochs[0][0]).total_seconds()
+    return {
+        "eta_seconds": said,
+        "actual_seconds": round(took, 1),
+        "error_percent": round(100 * (said - took) / took, 1) if took else None,
     }
 
 

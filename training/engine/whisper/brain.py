@@ -120,7 +120,7 @@ class WhisperBrain(sb.Brain):
         wer = word_error_rate(self.references, self.hypotheses, h.language)
         # The first epoch also encodes every window once (a frozen encoder's states are kept): the
         # epochs left cost what an epoch costs without that.
-        per_epoch = (time.time() - h.started - h.encoding_s) / (epoch - h.first_epoch + 1)
+        per_epoch = (time.time() - h.epochs_started - h.encoding_s) / (epoch - h.first_epoch + 1)
         eta = per_epoch * (h.epochs - epoch)
         h.log(
             f"epoch {epoch}/{h.epochs} loss {self.train_loss:.3f} valid loss {stage_loss:.3f} "
@@ -366,6 +366,8 @@ def train(
         brain.finished, brain.hparams.epochs_run, brain.done_steps = False, 0, 0
         brain.hparams.base_wer = base_wer
     first = brain.hparams.first_epoch
+    # The ETA counts from here: the base's validation above is not an epoch's cost.
+    brain.hparams.epochs_started, brain.hparams.encoding_s = time.time(), 0.0
     brain.fit((epoch for epoch in range(first, epochs + 1) if not brain.finished), train_loader, valid_loader)
     best = brain.hparams.best
     # The base (share 0) and the best epoch (share 1) were validated already.
