@@ -28,6 +28,7 @@ FULL = {
     "scale": ["--hours", "0.25"],
     "phrases": [],
     "text_only": ["--sentences", "2000"],
+    "ingest": ["--files", "10,100", "--minutes", "3"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -163,6 +164,18 @@ def table(results: dict) -> str:
                 f"{test.get('missed_custom')} ({test.get('missed_cut_percent')}% fewer), WER "
                 f"{test.get('wer_base')}% -> {test.get('wer_custom')}%, everyday "
                 f"{everyday.get('change_points')} points"
+            )
+        elif name == "ingest":
+            for size, batch in r["batches"].items():
+                rows.append(
+                    f"ingest     {size} ({batch['audio_hours']} h): ingest {batch['ingest_seconds']} s, "
+                    f"validation {batch['validate_seconds']} s; {batch['ingest_per_hour_vs_smallest']} x the "
+                    f"smallest batch's time per audio-hour; peak RSS {batch['peak_rss_mb']} MB"
+                )
+            manifest = r["manifest"]
+            rows.append(
+                f"ingest     manifest of {manifest['lines']} lines: {manifest['manifest_ingest_seconds']} s, "
+                f"validation {manifest['validate_seconds']} s"
             )
         elif name == "versions":
             resumed, worse, back = r["v2_killed_and_resumed"], r["v3_shuffled_transcripts"], r["rollback"]
