@@ -98,20 +98,23 @@ def run_size(scratch: Path, hours: float) -> dict:
 
 
 def eta_check(model) -> dict | None:
-    """The ETA the log gave after the first epoch against when the last epoch really ended."""
+    """The ETA the log gave after the first epoch, per epoch left, against what each later epoch
+    took (a run that reaches a perfect validation score stops early, which no ETA foresees)."""
     epochs = [
-        (line.created_at, re.search(r"ETA (\d+)s", line.message))
+        (line.created_at, re.match(r"epoch (\d+)/(\d+) .*ETA (\d+)s", line.message))
         for line in model.log_lines.order_by("pk")
         if re.match(r"epoch \d+/\d+ ", line.message)
     ]
     if len(epochs) < 2 or epochs[0][1] is None:
         return None
-    said = int(epochs[0][1].group(1))
-    took = (epochs[-1][0] - epochs[0][0]).total_seconds()
+    first = epochs[0][1]
+    said = int(first.group(3)) / (int(first.group(2)) - int(first.group(1)))
+    took = (epochs[-1][0] - epochs[0][0]).total_seconds() / (len(epochs) - 1)
     return {
-        "eta_seconds": said,
-        "actual_seconds": round(took, 1),
+        "eta_seconds_per_epoch": round(said, 1),
+        "actual_seconds_per_epoch": round(took, 1),
         "error_percent": round(100 * (said - took) / took, 1) if took else None,
+        "epochs_after_the_first": len(epochs) - 1,
     }
 
 
