@@ -36,6 +36,7 @@ PIPER_VOICE = "piper:joe"
 # Variant files in neither VOICES nor the starter's VARIANTS, with distinct timbres (Mario and Nguyen
 # are not derived from a training variant the way edward2 or steph3 are).
 HELD_OUT_ESPEAK = ["en-us+Mario", "en+Nguyen"]
+TRAIN_POOL_MAX = 1800  # distinct training sentences at most; the rest of the ~2,300 test
 
 DRUGS = [
     "apixaban",
@@ -151,7 +152,11 @@ def build(out_dir: Path, *, minutes: float = 12.0, test_recordings: int = 3, see
     out_dir.mkdir(parents=True, exist_ok=True)
     per_recording = 12  # about a minute of dictation each
     train_count = max(2, math.ceil(minutes * 60 / 56))  # a recording is about 56 s
-    train_text = sentences(train_count * per_recording, rng)
+    # The templates make about 2,300 distinct sentences: past TRAIN_POOL_MAX (about 2.5 hours of
+    # dictation) the training recordings reuse the pool in turn, and the test keeps its own.
+    wanted = train_count * per_recording
+    pool = sentences(min(wanted, TRAIN_POOL_MAX), rng)
+    train_text = [pool[n % len(pool)] for n in range(wanted)]
     test_text = sentences(test_recordings * per_recording, rng, exclude=set(train_text))
     summary = {"train": [], "test": [], "seed": seed}
     for split, texts, count in (("train", train_text, train_count), ("test", test_text, test_recordings)):
