@@ -22,6 +22,15 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def membership_require_admin(*, by: Membership, action: str) -> None:
+    """Refuse (403 PERMISSION_DENIED) a member who is neither admin nor sysop: deleting a model,
+    enabling one anyway, activating or deleting a version."""
+    if not by.can_delete_models:
+        raise ApplicationError(
+            f"Only admins and sysops can {action}.", error_code="PERMISSION_DENIED", status=403
+        )
+
+
 def api_key_create(*, membership: Membership, name: str = "API key") -> tuple[ApiKey, str]:
     """Create a key and return it with the plain token, which is shown once and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

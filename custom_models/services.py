@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Organisation
 from accounts.selectors import acting_user
+from accounts.services import membership_require_admin
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, Domain, Language, LanguagePublication, TrainingStatus
 
@@ -165,10 +166,7 @@ def custom_model_delete(*, model: CustomModel, by: Membership) -> None:
     """Soft delete: the model and its dataset files (DatasetFileQuerySet.alive) vanish from every
     list at once; no restore. A running training is stopped by its supervisor; a queued one fails
     when a worker claims it, or when the sweeper finds it waited too long."""
-    if not by.can_delete_models:
-        raise ApplicationError(
-            "Only admins and sysops can delete custom models.", error_code="PERMISSION_DENIED", status=403
-        )
+    membership_require_admin(by=by, action="delete custom models")
     model.deleted_at = timezone.now()
     model.enabled = False
     if model.training_status in {TrainingStatus.PROVISIONING, TrainingStatus.RUNNING}:

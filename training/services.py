@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.models import ApiKey, Membership
-from accounts.services import rate_limit_take
+from accounts.services import membership_require_admin, rate_limit_take
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_release, claim_take
@@ -417,10 +417,7 @@ def custom_model_enable(*, model: CustomModel, by: Membership) -> CustomModel:
     """Enable anyway a model that reached Success but stayed disabled (no hosting claim was left
     then, or the regression gate held it back). Admins and sysops only; it takes a hosting claim
     now, and the log says who did it and what the model was disabled for."""
-    if not by.can_delete_models:
-        raise ApplicationError(
-            "Only admins and sysops can enable a model anyway.", error_code="PERMISSION_DENIED", status=403
-        )
+    membership_require_admin(by=by, action="enable a model anyway")
     with transaction.atomic():
         locked = CustomModel.objects.select_for_update().get(pk=model.pk)
         if locked.training_status != TrainingStatus.SUCCESS or locked.enabled or locked.deleted_at:

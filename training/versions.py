@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.services import membership_require_admin
 from config.errors import ApplicationError
 from custom_models.models import CustomModel, QuotaClaim, TrainingStatus
 from custom_models.quotas import claim_take
@@ -89,19 +90,12 @@ def _stored_sha256(name: str) -> str:
     return digest.hexdigest()
 
 
-def _require_admin(by: Membership, what: str) -> None:
-    if not by.can_delete_models:
-        raise ApplicationError(
-            f"Only admins and sysops can {what}.", error_code="PERMISSION_DENIED", status=403
-        )
-
-
 def custom_model_version_activate(*, model: CustomModel, version: int, by: Membership) -> CustomModel:
     """Make a version the one that serves (a newer one held back, or roll back to an older one).
 
     Admins and sysops only. The next transcription uses it: serving loads a model by its directory,
     so nothing restarts. A disabled model is enabled, taking a hosting claim as `enable` does."""
-    _require_admin(by, "activate a version")
+    membership_require_admin(by=by, action="activate a version")
     run = custom_model_version_get(model=model, version=version)
     with transaction.atomic():
         locked = CustomModel.objects.select_for_update().get(pk=model.pk)
@@ -139,7 +133,7 @@ def custom_model_version_activate(*, model: CustomModel, version: int, by: Membe
 
 def custom_model_version_delete(*, model: CustomModel, version: int, by: Membership) -> None:
     """Delete an inactive version's files; its run stays in the log. The active one cannot go."""
-    _require_admin(by, "delete a version")
+    membership_require_admin(by=by, action="delete a version")
     run = custom_model_version_get(model=model, version=version)
     with transaction.atomic():
         locked = CustomModel.objects.select_for_update().get(pk=model.pk)
