@@ -80,12 +80,21 @@ def language_resolve(*, organisation, resolved: ResolvedModel, path: Path) -> tu
 
 
 def media_accept(
-    *, organisation: Organisation, source: Path, filename: str, language, model, folder: str, check=None
+    *,
+    organisation: Organisation,
+    source: Path,
+    filename: str,
+    language,
+    model,
+    folder: str,
+    check=None,
+    check_model=None,
 ) -> tuple[str, ResolvedModel, str]:
     """The shared front of media jobs: check the file and the model, store the media.
 
     Returns the file's name, the resolved model and the stored name. The staged
-    source is consumed whatever happens; `check` runs before anything is stored.
+    source is consumed whatever happens; `check` (before the model is resolved) and
+    `check_model` (given the resolved model) run before anything is stored.
     """
     try:
         name = display_name(filename)
@@ -93,6 +102,8 @@ def media_accept(
         if check is not None:
             check()
         resolved = stt_model_resolve(organisation=organisation, language=language, model=model)
+        if check_model is not None:
+            check_model(resolved)
         storage_name = f"{folder}/{organisation.pk}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
         with open(source, "rb") as handle:
             stored = default_storage.save(storage_name, File(handle, name=storage_name))
@@ -132,18 +143,19 @@ def transcription_job_create(
     def check() -> None:
         checked["phrases"] = phrases_clean(phrases or [], limit=MAX_REQUEST_PHRASES)
 
+    def check_model(resolved: ResolvedModel) -> None:
+        if checked["phrases"] and not engine.takes_phrases(resolved.path):
+            raise ApplicationError(
+                f"{resolved.label} cannot favour phrases: only Whisper models can; "
+                "send the request without phrases.",
+                error_code="phrases_unsupported",
+                status=400,
+            )
+
     name, resolved, stored = media_accept(
         organisation=organisation, source=source, filename=filename, language=language, model=model,
-        folder="transcriptions", check=check,
+        folder="transcriptions", check=check, check_model=check_model,
     )  # fmt: skip
-    if checked["phrases"] and not engine.takes_phrases(resolved.path):
-        default_storage.delete(stored)
-        raise ApplicationError(
-            f"{resolved.label} cannot favour phrases: only Whisper models can; "
-            "send the request without phrases.",
-            error_code="phrases_unsupported",
-            status=400,
-        )
     return media_job_queue(
         TranscriptionJob,
         organisation=organisation,

@@ -1,5 +1,7 @@
 """A base language's display rules and phrases in a real transcription (Whisper tiny.en)."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import assert_error
@@ -45,7 +47,9 @@ def test_a_requests_phrases_reach_the_job(owner, whisper_english, audio_dir, phr
     assert job.phrases == phrases and "fibrillation" in job.text.lower()
 
 
-def test_phrases_for_a_model_that_cannot_favour_them_are_refused_not_ignored(owner, tiny_base, audio_dir):
+def test_phrases_for_a_model_that_cannot_favour_them_are_refused_not_ignored(
+    owner, tiny_base, audio_dir, settings
+):
     with open(audio_dir / "speech.wav", "rb") as clip:
         response = owner.client().post(
             "/api/v3/stt", {"audio_file": clip, "language": "en", "phrases": ["apixaban"]}
@@ -53,3 +57,4 @@ def test_phrases_for_a_model_that_cannot_favour_them_are_refused_not_ignored(own
     body = assert_error(response, 400, "phrases_unsupported")
     assert "only Whisper models can" in body["message"]
     assert not TranscriptionJob.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]  # nothing was stored
