@@ -17,18 +17,24 @@ ROWS = [{"wav": f"clip{n}.wav", "text": "the cat sat on the mat today", "duratio
 
 
 class Blender:
-    def __init__(self) -> None:
-        self.share, self.whisper = 1.0, object()
+    def __init__(self, shares=(1.0, 0.8, 0.7, 0.5)) -> None:
+        self.share, self.whisper, self.shares, self.measured = 1.0, object(), shares, []
 
     def to(self, share: float) -> None:
         self.share = share
 
+    def measure(self, share: float) -> dict:
+        self.measured.append(share)
+        return {"share": share, "valid_wer": 7.5, "anchor_wer": 5.1}
 
-def run(monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0):
+
+def run(
+    monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0, measured=MEASURED, blender=None
+):
     """Served WER by share: `served_wrong_words[share]` words of the 28 wrong; the base gets all right."""
     from training.engine.whisper import serving
 
-    blender, exported, lines = Blender(), [], []
+    blender, exported, lines = blender or Blender(), [], []
 
     def recognise(model_dir, wavs, language=None):
         wrong = 0 if Path(model_dir).name == "base" else served_wrong_words[blender.share]
@@ -44,7 +50,7 @@ def run(monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0
         "interpolation": 1.0,
         "valid_wer": 4.0,
         "interpolation_reason": "best",
-        "interpolation_measured": MEASURED,
+        "interpolation_measured": measured,
     }
     served = whisper_training._everyday_as_served(
         Path("base"), Path("custom"), blender, summary, ROWS, max_regression, "en", lines.append
@@ -72,3 +78,15 @@ def test_at_most_three_smaller_shares_are_tried_then_the_gate_decides(monkeypatc
     summary, served, exported, _ = run(monkeypatch, {1.0: 3, 0.8: 3, 0.7: 3, 0.5: 3})
     assert [t["share"] for t in served["tried"]] == [1.0, 0.8, 0.7, 0.5]
     assert summary["interpolation"] == 0.5 and "no smaller share kept" in summary["interpolation_reason"]
+
+
+def test_a_share_below_where_the_search_stopped_is_measured_when_served_speech_needs_it(monkeypatch):
+    """The share search stopped at 0.9 (0.8 could not win on validation); served, 1.0 and 0.9 fail."""
+    blender = Blender(shares=(1.0, 0.9, 0.8, 0.7))
+    searched = [MEASURED[0], {"share": 0.9, "valid_wer": 4.5, "anchor_wer": 5.5}, MEASURED[-1]]
+    summary, served, exported, _ = run(
+        monkeypatch, {1.0: 2, 0.9: 2, 0.8: 0}, measured=searched, blender=blender
+    )
+    assert [t["share"] for t in served["tried"]] == [1.0, 0.9, 0.8] and blender.measured == [0.8]
+    assert (summary["interpolation"], summary["valid_wer"]) == (0.8, 7.5)
+    assert [m["share"] for m in summary["interpolation_measured"]] == [0.0, 0.8, 0.9, 1.0]

@@ -304,3 +304,40 @@ def test_without_an_everyday_set_the_share_stays_where_english_measured_it():
     choice = brain.choose_share(measured, budget=1.0)
     assert choice["share"] == brain.UNMEASURED_MAX_SHARE == 0.7
     assert "no everyday set" in choice["why"]
+
+
+def _search(rows: list[dict], budget: float = 1.0) -> list[float]:
+    """The shares the descending search measures, given what each would measure."""
+    measured = [rows[0]]
+    for row in sorted(rows[1:], key=lambda m: -m["share"]):
+        measured.append(row)
+        if brain.search_done(measured, budget=budget):
+            break
+    return [m["share"] for m in measured]
+
+
+def test_the_share_search_stops_once_a_smaller_share_validates_worse():
+    # Everyday speech holds everywhere: 1.0 is best and 0.9 worse, so 0.8 and below are not decoded.
+    rows = _measured((0.0, 183.3, 0.0), (1.0, 6.2, 0.6), (0.9, 6.8, 0.6), (0.8, 9.3, 0.6), (0.7, 8.0, 0.6))
+    assert _search(rows) == [0.0, 1.0, 0.9]
+    # A perfect allowed score cannot be beaten (ties go to the larger share).
+    assert _search(_measured((0.0, 96.7, 0.0), (1.0, 0.0, 0.6), (0.9, 0.0, 0.6))) == [0.0, 1.0]
+
+
+def test_the_share_search_goes_on_past_shares_that_forget_and_past_ties():
+    # German, logged: 1.0-0.8 forget more than a point; 0.6 beats 0.7; 0.5 is worse. Same answer as all.
+    rows = _measured(
+        (0.0, 119.8, 42.1),
+        (1.0, 47.1, 50.9),
+        (0.9, 51.2, 46.2),
+        (0.8, 53.7, 43.3),
+        (0.7, 62.8, 42.1),
+        (0.6, 62.0, 40.9),
+        (0.5, 69.4, 40.9),
+    )
+    searched = _search(rows)
+    assert searched == [0.0, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5]
+    assert brain.choose_share([r for r in rows if r["share"] in searched], budget=1.0)["share"] == 0.6
+    # A tie with the best is not worse: the search goes on (0.8 equals 0.9, 0.7 is worse).
+    tied = _measured((0.0, 70.8, 0.0), (1.0, 2.2, 1.2), (0.9, 3.2, 0.6), (0.8, 3.2, 0.6), (0.7, 3.8, 0.6))
+    assert _search(tied) == [0.0, 1.0, 0.9, 0.8, 0.7]

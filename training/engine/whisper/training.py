@@ -20,9 +20,10 @@ How (measured choices; figures below):
 - Everyday speech is kept by weight interpolation (WiSE-FT): the shipped weights are
   base + s x (trained - base). The table below fixed s at 0.7 on one English set, and on another
   (13 natural-voice recordings, 10.9 min) 0.7 gave back most of the gain (valid WER 2.7 % ->
-  16.2 %). So s is measured per run (brain.choose_share): each of brain.SHARES on the validation
-  split and on the anchor set in the model's language; the best validation WER whose everyday
-  WER stays within half the regression gate's limit of the base's ships. No general audio is
+  16.2 %). So s is measured per run (brain.choose_share): brain.SHARES on the validation split
+  and on the anchor set in the model's language, from the whole change down until a smaller
+  share can no longer win (brain.search_done); the best validation WER whose everyday WER stays
+  within half the regression gate's limit of the base's ships. No general audio is
   mixed in, so `rehearsal_seconds` is unused.
 - Targets in the model's language: a multilingual base gets `<|lang|><|transcribe|>` in its
   prefix (windows.Tokens), and WERs use that language's normaliser.
@@ -251,7 +252,7 @@ def _everyday_as_served(
     """The regression gate's own question, asked before the run ends: does the served copy
     (CTranslate2, beam 5, its serving precision) keep everyday speech within `max_regression` of the
     served base? The share was chosen on the PyTorch copy's greedy figures, and on noisy anchor
-    audio the two disagree by a few points. When it does not, the next smaller measured shares are
+    audio the two disagree by a few points. When it does not, the next smaller shares are
     exported and heard in turn (at most SERVED_STEPS of them); the first that holds ships, else the
     last one tried, and the gate decides. None without an anchor set."""
     from . import serving
@@ -262,9 +263,7 @@ def _everyday_as_served(
     wavs, references = [row["wav"] for row in rows], [row["text"] for row in rows]
     base_wer = word_error_rate(references, serving.recognise(base_dir, wavs, language=language), language)
     share = summary["interpolation"]
-    smaller = sorted(
-        (m["share"] for m in summary["interpolation_measured"] if 0 < m["share"] < share), reverse=True
-    )[:SERVED_STEPS]
+    smaller = sorted((s for s in blender.shares if 0 < s < share), reverse=True)[:SERVED_STEPS]
     tried = []
     while True:
         wer = word_error_rate(references, serving.recognise(out_dir, wavs, language=language), language)
@@ -280,7 +279,12 @@ def _everyday_as_served(
         export(base_dir, blender.whisper, out_dir)
         serving.clear_cache()
     if share != summary["interpolation"]:
-        row = next(m for m in summary["interpolation_measured"] if m["share"] == share)
+        row = next((m for m in summary["interpolation_measured"] if m["share"] == share), None)
+        if row is None:  # below where the search stopped
+            row = blender.measure(share)
+            summary["interpolation_measured"] = sorted(
+                [*summary["interpolation_measured"], row], key=lambda m: m["share"]
+            )
         summary.update(
             interpolation=share,
             valid_wer=row["valid_wer"],
