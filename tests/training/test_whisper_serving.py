@@ -286,22 +286,56 @@ def test_a_clip_recognised_twice_is_decoded_once_until_the_weights_change(model_
     sf.write(clip, spoken[4], 16000, subtype="PCM_16")
     first = serving.recognise(copy, [clip])
     decoded = []
-    model = serving.load(copy)
-    original = type(model).transcribe
+    batch = serving._decode_batch
     try:
-        type(model).transcribe = lambda self, *a, **k: decoded.append(1) or original(self, *a, **k)
+        serving._decode_batch = lambda model, clips, *a: decoded.append(len(clips)) or batch(model, clips, *a)
         assert serving.recognise(copy, [clip]) == first
         assert decoded == []
         weights = copy / "ctranslate2" / "model.bin"
         stat = weights.stat()
         os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a new export
         assert serving.recognise(copy, [clip]) == first
-        assert len(decoded) == 1
+        assert decoded == [1]
         serving.recognise(copy, [clip], beam_size=1)  # another decoding is another question
-        assert len(decoded) == 2
+        assert decoded == [1, 1]
     finally:
-        type(model).transcribe = original
+        serving._decode_batch = batch
         serving.clear_cache()
+
+
+@pytest.mark.integration
+def test_clips_recognised_together_read_as_each_clip_transcribed_alone(model_dir, spoken, tmp_path):
+    """Clips up to 30 s are decoded BATCH_CLIPS at a time; each must read as faster-whisper's own
+    transcribe writes it for that clip alone: speech, silence (nothing), a sliver, a 35 s clip."""
+    from training.engine.whisper import serving
+
+    clips = [*spoken[:6], np.zeros(3 * 16000, dtype=np.int16), spoken[0][:800]]
+    long = np.concatenate([*spoken, *spoken, *spoken])
+    assert len(long) > 35 * 16000
+    clips.append(long[: 35 * 16000])
+    paths = []
+    for n, samples in enumerate(clips):
+        paths.append(str(tmp_path / f"clip{n}.wav"))
+        sf.write(paths[-1], samples, 16000, subtype="PCM_16")
+    decoded = []
+    batch = serving._decode_batch
+    try:
+        serving._decode_batch = lambda model, group, *a: decoded.append(len(group)) or batch(model, group, *a)
+        together = serving.recognise(model_dir, paths)
+    finally:
+        serving._decode_batch = batch
+    model = serving.load(model_dir)
+    alone = []
+    for samples in clips[:7] + clips[8:]:  # the 0.05 s sliver is not decoded at all
+        audio = samples.astype(np.float32) / 32768
+        segments, _ = model.transcribe(audio, language="en", **serving.RECOGNISE_OPTIONS)
+        alone.append(" ".join(s.text.strip() for s in segments if s.text.strip()))
+    alone.insert(7, "")
+    assert together == alone
+    assert together[6] == "" and together[:6] == [t for t in together[:6] if t]
+    # Six sentences and the silence in batches; the sliver is too short to decode, the 35 s clip
+    # went alone.
+    assert sorted(decoded) == [3, 4] and serving.BATCH_CLIPS == 4
 
 
 def _boundary_errors(result: dict, truth: list[tuple[float, float]]) -> list[float]:

@@ -53,6 +53,10 @@ RECOGNISE_OPTIONS = {
     "vad_filter": False,
     "condition_on_previous_text": False,
     "temperature": 0.0,  # deterministic, so base and fine-tuned scores compare
+    # faster-whisper's defaults, named because the batched path (_decode_batch) applies them too:
+    # a window is dropped as silence when both hold.
+    "no_speech_threshold": 0.6,
+    "log_prob_threshold": -1.0,
 }
 
 
@@ -245,21 +249,88 @@ def recognise(
             log_prob_threshold=None,
             compression_ratio_threshold=None,
         )
-    texts = []
+    keys = []
     for path in wav_paths:
         clip = Path(path).stat()
-        key = (*asked, str(Path(path).resolve()), clip.st_mtime_ns, clip.st_size)
-        if key not in _recognised:
-            samples = _read_clip(path)
-            if len(samples) < SAMPLE_RATE // 10:
-                text = ""
-            else:
-                segments, _ = model.transcribe(samples, language=language, **options)
-                text = " ".join(s.text.strip() for s in segments if s.text.strip())
-            if len(_recognised) >= RECOGNISED_KEPT:
-                _recognised.clear()
-            _recognised[key] = text
-        texts.append(_recognised[key])
+        keys.append((*asked, str(Path(path).resolve()), clip.st_mtime_ns, clip.st_size))
+    # Clips not heard yet; as served (no phrases, the served length cap), up to 30 s of them
+    # are decoded BATCH_CLIPS at a time, the rest one by one.
+    batchable = not phrases and max_new_tokens is None and language is not None
+    heard = {key: _recognised[key] for key in keys if key in _recognised}
+    pending: dict[tuple, object] = {}
+
+    def decode_pending() -> None:
+        texts = _decode_batch(model, list(pending.values()), language, beam_size)
+        heard.update(zip(pending, texts, strict=True))
+        pending.clear()
+
+    for key, path in zip(keys, wav_paths, strict=True):
+        if key in heard or key in pending:
+            continue
+        samples = _read_clip(path)
+        if len(samples) < SAMPLE_RATE // 10:
+            heard[key] = ""
+        elif batchable and len(samples) <= SAMPLE_RATE * BATCH_MAX_SECONDS:
+            pending[key] = samples
+            if len(pending) == BATCH_CLIPS:
+                decode_pending()
+        else:
+            segments, _ = model.transcribe(samples, language=language, **options)
+            heard[key] = " ".join(s.text.strip() for s in segments if s.text.strip())
+    if pending:
+        decode_pending()
+    if len(_recognised) + len(heard) > RECOGNISED_KEPT:
+        _recognised.clear()
+    _recognised.update(heard)
+    return [heard[key] for key in keys]
+
+
+# Clips of at most 30 s (one Whisper window each) decoded together: one encoder call and one beam
+# search for the batch. On two cores, 32 test clips of a fine-tuned tiny.en (int8, beam 5): 11.0 s
+# one by one, 7.9 s four at a time, 8.8 s eight at a time; the same 32 transcripts.
+BATCH_CLIPS = 4
+BATCH_MAX_SECONDS = 30.0
+
+
+def _decode_batch(model, clips: list, language: str | None, beam_size: int) -> list[str]:
+    """What `model.transcribe(clip, **RECOGNISE_OPTIONS)` writes for each clip of at most 30 s,
+    decoded as one batch: faster-whisper's single-window path (its prompt, suppressed tokens,
+    temperature 0 and its no-speech rule), written out because its `transcribe` takes one clip."""
+    import numpy as np
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    tokenizer = Tokenizer(
+        model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language or "en"
+    )
+    # transcribe() drops the feature extractor's last frame before padding to a window.
+    features = np.stack([pad_or_trim(model.feature_extractor(clip)[:, :-1]) for clip in clips])
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    results = model.model.generate(
+        model.encode(features),
+        [prompt] * len(clips),
+        beam_size=beam_size,
+        patience=1,
+        length_penalty=1,
+        repetition_penalty=1,
+        no_repeat_ngram_size=0,
+        max_length=model.max_length,
+        return_scores=True,
+        return_no_speech_prob=True,
+        suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+        max_initial_timestamp_index=int(round(1.0 / model.time_precision)),
+    )
+    texts = []
+    for result in results:
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        silent = (
+            result.no_speech_prob > RECOGNISE_OPTIONS["no_speech_threshold"]
+            and avg_logprob <= RECOGNISE_OPTIONS["log_prob_threshold"]
+        )
+        texts.append("" if silent else tokenizer.decode(tokens).strip())
     return texts
 
 
