@@ -349,6 +349,20 @@ def insertion_burst_flags(ops: Sequence[Op]) -> list[dict]:
     return flags
 
 
+def speech_covers(
+    speech_regions: Sequence[Region], duration: float, tolerance: float = NO_SPEECH_TOLERANCE
+) -> bool:
+    """Whether speech, widened by `tolerance` seconds each side, leaves no stretch of a clip of
+    `duration` seconds where a word could sit over silence (then `no_speech_flags` cannot flag
+    any word, and the words need no timing)."""
+    reached = 0.0
+    for begin, stop in sorted(speech_regions):
+        if begin - tolerance > reached:
+            return False
+        reached = max(reached, stop + tolerance)
+    return reached >= duration
+
+
 def no_speech_flags(
     words: Sequence[Word],
     speech_regions: Sequence[Region],

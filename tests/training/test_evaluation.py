@@ -13,6 +13,7 @@ from training.evaluation import (
     mine_key_terms,
     model_totals,
     no_speech_flags,
+    speech_covers,
     score_utterance,
     term_recall,
     utterance_outcome,
@@ -348,3 +349,14 @@ def test_build_evaluation_follows_the_stored_contract():
     assert [flag["kind"] for flag in last["flags"]] == ["loop", "insertion_burst", "no_speech"]
     assert last["flags"][0]["text"] == "thanks for watching thanks for watching thanks for watching"
     assert last["flagged"] is True and first["flagged"] is False
+
+
+def test_a_clip_that_is_speech_end_to_end_leaves_no_room_for_words_over_silence():
+    # Gaps and edges within 0.2 s of speech count as speech, as in no_speech_flags.
+    assert speech_covers([(0.1, 2.0), (2.3, 4.85)], 5.0)
+    assert not speech_covers([(0.1, 2.0), (2.5, 4.85)], 5.0)  # a 0.5 s pause: a word could sit there
+    assert not speech_covers([(0.5, 5.0)], 5.0) and not speech_covers([(0.0, 4.0)], 5.0)
+    assert not speech_covers([], 1.0)
+    # Where it covers, no word of the clip can be flagged, wherever alignment would put it.
+    words = [("a", 0.0, 0.1), ("b", 2.0, 2.3), ("c", 4.9, 5.0)]
+    assert no_speech_flags(words, [(0.1, 2.0), (2.3, 4.85)]) == []

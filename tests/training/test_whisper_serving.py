@@ -336,6 +336,20 @@ def test_clips_recognised_together_read_as_each_clip_transcribed_alone(model_dir
     # Six sentences and the silence in batches; the sliver is too short to decode, the 35 s clip
     # went alone.
     assert sorted(decoded) == [3, 4] and serving.BATCH_CLIPS == 4
+    # The export check's greedy decoding with a length cap, batched the same way.
+    capped = serving.recognise(model_dir, paths[:6], beam_size=1, max_new_tokens=6)
+    options = {
+        **serving.RECOGNISE_OPTIONS,
+        "beam_size": 1,
+        "max_new_tokens": 6,
+        "no_speech_threshold": None,
+        "log_prob_threshold": None,
+        "compression_ratio_threshold": None,
+    }
+    for samples, text in zip(clips[:6], capped, strict=True):
+        segments, _ = model.transcribe(samples.astype(np.float32) / 32768, language="en", **options)
+        assert text == " ".join(s.text.strip() for s in segments if s.text.strip())
+    assert any(len(text.split()) < len(SENTENCES[n].split()) for n, text in enumerate(capped))
 
 
 def _boundary_errors(result: dict, truth: list[tuple[float, float]]) -> list[float]:

@@ -253,14 +253,14 @@ def recognise(
     for path in wav_paths:
         clip = Path(path).stat()
         keys.append((*asked, str(Path(path).resolve()), clip.st_mtime_ns, clip.st_size))
-    # Clips not heard yet; as served (no phrases, the served length cap), up to 30 s of them
-    # are decoded BATCH_CLIPS at a time, the rest one by one.
-    batchable = not phrases and max_new_tokens is None and language is not None
+    # Clips not heard yet, up to 30 s, are decoded BATCH_CLIPS at a time (without phrases: those
+    # rescore one window at a time), the rest one by one.
+    batchable = not phrases and language is not None
     heard = {key: _recognised[key] for key in keys if key in _recognised}
     pending: dict[tuple, object] = {}
 
     def decode_pending() -> None:
-        texts = _decode_batch(model, list(pending.values()), language, beam_size)
+        texts = _decode_batch(model, list(pending.values()), language, beam_size, max_new_tokens)
         heard.update(zip(pending, texts, strict=True))
         pending.clear()
 
@@ -292,10 +292,13 @@ BATCH_CLIPS = 4
 BATCH_MAX_SECONDS = 30.0
 
 
-def _decode_batch(model, clips: list, language: str | None, beam_size: int) -> list[str]:
+def _decode_batch(
+    model, clips: list, language: str | None, beam_size: int, max_new_tokens: int | None = None
+) -> list[str]:
     """What `model.transcribe(clip, **RECOGNISE_OPTIONS)` writes for each clip of at most 30 s,
     decoded as one batch: faster-whisper's single-window path (its prompt, suppressed tokens,
-    temperature 0 and its no-speech rule), written out because its `transcribe` takes one clip."""
+    temperature 0 and its no-speech rule), written out because its `transcribe` takes one clip.
+    With `max_new_tokens` (the export check's greedy like-for-like) nothing is dropped as silence."""
     import numpy as np
     from faster_whisper.audio import pad_or_trim
     from faster_whisper.tokenizer import Tokenizer
@@ -315,7 +318,7 @@ def _decode_batch(model, clips: list, language: str | None, beam_size: int) -> l
         length_penalty=1,
         repetition_penalty=1,
         no_repeat_ngram_size=0,
-        max_length=model.max_length,
+        max_length=model.max_length if max_new_tokens is None else len(prompt) + max_new_tokens,
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
@@ -327,7 +330,8 @@ def _decode_batch(model, clips: list, language: str | None, beam_size: int) -> l
         tokens = result.sequences_ids[0]
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         silent = (
-            result.no_speech_prob > RECOGNISE_OPTIONS["no_speech_threshold"]
+            max_new_tokens is None
+            and result.no_speech_prob > RECOGNISE_OPTIONS["no_speech_threshold"]
             and avg_logprob <= RECOGNISE_OPTIONS["log_prob_threshold"]
         )
         texts.append("" if silent else tokenizer.decode(tokens).strip())
