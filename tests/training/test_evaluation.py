@@ -13,8 +13,8 @@ from training.evaluation import (
     mine_key_terms,
     model_totals,
     no_speech_flags,
-    speech_covers,
     score_utterance,
+    speech_covers,
     term_recall,
     utterance_outcome,
 )

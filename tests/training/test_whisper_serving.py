@@ -448,3 +448,28 @@ def test_speech_regions_find_the_voice_and_not_the_silence(tmp_path):
     assert len(regions) == 1
     start, end = regions[0]
     assert 1.5 < start < 2.3 and len(samples) / rate + 1.7 < end < len(samples) / rate + 2.5
+
+
+@pytest.mark.integration
+def test_a_models_own_clips_are_recognised_once_across_processes(model_dir, spoken, tmp_path):
+    """A base's anchor set lives in its directory and every run on it asks for the same transcripts."""
+    from training.engine.whisper import serving
+
+    copy = tmp_path / "base"
+    shutil.copytree(model_dir, copy, symlinks=False)
+    (copy / "anchor").mkdir()
+    own, other = str(copy / "anchor" / "clip.wav"), str(tmp_path / "clip.wav")
+    for path in (own, other):
+        sf.write(path, spoken[4], 16000, subtype="PCM_16")
+    first = serving.recognise(copy, [own, other])
+    serving._recognised.clear()  # what a new process starts with
+    decoded = []
+    batch = serving._decode_batch
+    try:
+        serving._decode_batch = lambda model, clips, *a: decoded.append(len(clips)) or batch(model, clips, *a)
+        assert serving.recognise(copy, [own, other]) == first
+        assert decoded == [1]  # only the clip outside the model's directory
+    finally:
+        serving._decode_batch = batch
+        serving.clear_cache()
+    assert (copy / serving.KEPT_FILE).is_file() and not list(copy.glob("*.tmp"))

@@ -320,6 +320,10 @@ def test_the_share_search_stops_once_a_smaller_share_validates_worse():
     # Everyday speech holds everywhere: 1.0 is best and 0.9 worse, so 0.8 and below are not decoded.
     rows = _measured((0.0, 183.3, 0.0), (1.0, 6.2, 0.6), (0.9, 6.8, 0.6), (0.8, 9.3, 0.6), (0.7, 8.0, 0.6))
     assert _search(rows) == [0.0, 1.0, 0.9]
+    # 0.9 validates worse than 1.0, which keeps everyday speech: it need not be heard on everyday speech.
+    unheard = {"share": 0.9, "valid_wer": 6.8, "anchor_wer": None}
+    assert brain.search_done([*rows[:2], unheard], budget=1.0)
+    assert brain.choose_share([*rows[:2], unheard], budget=1.0)["share"] == 1.0
     # A perfect allowed score cannot be beaten (ties go to the larger share).
     assert _search(_measured((0.0, 96.7, 0.0), (1.0, 0.0, 0.6), (0.9, 0.0, 0.6))) == [0.0, 1.0]
 

@@ -65,6 +65,9 @@ MAX_NBEST = 2
 # (median 0.21); correctly heard everyday words mostly 0.9 or more. bench/phrases_tuning.py: 35
 # misses of 80 at 0.8 against 40 at 0.5, where "the salt" became "basalt" once in 120.
 SURE_LOG_PROB = math.log(0.8)
+# 1: a substitution must change at least one word the model was unsure of, however its edges
+# sound; 0: edges that sound like the phrase's own start and end may carry it alone.
+NEED_DOUBTED_WORD = 0
 # Longest span replaced: a phrase's words plus this many (Whisper splits a rare word into several).
 EXTRA_SPAN_WORDS = 2
 MAX_SPAN_WORDS = 8
@@ -203,6 +206,8 @@ class PhraseList:
                 return False
             # A sure word at an edge may still be the start or end of the phrase as heard
             # ("River Oxibin" -> "Rivaroxaban"), not a word of its own ("the salt" -> "basalt").
+            if NEED_DOUBTED_WORD and not any(unsure[i : j + 1]):
+                return False
             head, tail = sound_key(texts[i]), sound_key(texts[j])
             return (unsure[i] or phrase.key.startswith(head)) and (unsure[j] or phrase.key.endswith(tail))
 

@@ -257,6 +257,12 @@ def recognise(
     # rescore one window at a time), the rest one by one.
     batchable = not phrases and language is not None
     heard = {key: _recognised[key] for key in keys if key in _recognised}
+    # Clips inside the model's own directory (a base's anchor set) are asked about by every run
+    # on that base: their transcripts are kept beside them, across processes.
+    inside = str(Path(model_dir).resolve()) + os.sep
+    own = [key for key in keys if key[-3].startswith(inside)]
+    kept = _read_kept(model_dir) if own else {}
+    heard.update({key: kept[repr(key)] for key in own if key not in heard and repr(key) in kept})
     pending: dict[tuple, object] = {}
 
     def decode_pending() -> None:
@@ -282,7 +288,41 @@ def recognise(
     if len(_recognised) + len(heard) > RECOGNISED_KEPT:
         _recognised.clear()
     _recognised.update(heard)
+    new_own = {repr(key): heard[key] for key in own if repr(key) not in kept}
+    if new_own:
+        _write_kept(model_dir, {**(kept if len(kept) < RECOGNISED_KEPT_ON_DISK else {}), **new_own})
     return [heard[key] for key in keys]
+
+
+# Transcripts of a model's own clips, kept in its directory (a new export or install is a new key).
+KEPT_FILE = "recognised.json"
+RECOGNISED_KEPT_ON_DISK = 2_000
+
+
+def _read_kept(model_dir: Path) -> dict[str, str]:
+    import json
+
+    try:
+        kept = json.loads((Path(model_dir) / KEPT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _write_kept(model_dir: Path, kept: dict[str, str]) -> None:
+    """Written whole and renamed into place: two runs writing at once lose an entry at worst."""
+    import json
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=model_dir, suffix=".tmp", delete=False) as out:
+            json.dump(kept, out)
+    except OSError:
+        return  # a read-only model directory: the transcripts are made again next time
+    try:
+        os.replace(out.name, Path(model_dir) / KEPT_FILE)
+    except OSError:
+        Path(out.name).unlink(missing_ok=True)
 
 
 # Clips of at most 30 s (one Whisper window each) decoded together: one encoder call and one beam
