@@ -32,7 +32,7 @@ def run(
     monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0, measured=MEASURED, blender=None
 ):
     """Served WER by share: `served_wrong_words[share]` words of the 28 wrong; the base gets all right."""
-    from training.engine.whisper import serving
+    from training.engine.whisper import recognition, serving
 
     blender, exported, lines = blender or Blender(), [], []
 
@@ -43,7 +43,7 @@ def run(
             texts[n % len(texts)] = texts[n % len(texts)].replace("cat", "hat", 1) + " x"
         return texts
 
-    monkeypatch.setattr(serving, "recognise", recognise)
+    monkeypatch.setattr(recognition, "recognise", recognise)
     monkeypatch.setattr(serving, "clear_cache", lambda: None)
     monkeypatch.setattr(whisper_training, "export", lambda base, whisper, out: exported.append(blender.share))
     summary = {

@@ -278,28 +278,30 @@ def test_recognise_transcribes_short_clips(model_dir, spoken, tmp_path):
 @pytest.mark.integration
 def test_a_clip_recognised_twice_is_decoded_once_until_the_weights_change(model_dir, spoken, tmp_path):
     """A run asks for the served copy's transcripts of its anchor set twice; the second is free."""
-    from training.engine.whisper import serving
+    from training.engine.whisper import recognition, serving
 
     copy = tmp_path / "copy"
     shutil.copytree(model_dir, copy, symlinks=False)
     clip = str(tmp_path / "clip.wav")
     sf.write(clip, spoken[4], 16000, subtype="PCM_16")
-    first = serving.recognise(copy, [clip])
+    first = recognition.recognise(copy, [clip])
     decoded = []
-    batch = serving._decode_batch
+    batch = recognition._decode_batch
     try:
-        serving._decode_batch = lambda model, clips, *a: decoded.append(len(clips)) or batch(model, clips, *a)
-        assert serving.recognise(copy, [clip]) == first
+        recognition._decode_batch = lambda model, clips, *a: (
+            decoded.append(len(clips)) or batch(model, clips, *a)
+        )
+        assert recognition.recognise(copy, [clip]) == first
         assert decoded == []
         weights = copy / "ctranslate2" / "model.bin"
         stat = weights.stat()
         os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a new export
-        assert serving.recognise(copy, [clip]) == first
+        assert recognition.recognise(copy, [clip]) == first
         assert decoded == [1]
-        serving.recognise(copy, [clip], beam_size=1)  # another decoding is another question
+        recognition.recognise(copy, [clip], beam_size=1)  # another decoding is another question
         assert decoded == [1, 1]
     finally:
-        serving._decode_batch = batch
+        recognition._decode_batch = batch
         serving.clear_cache()
 
 
@@ -307,7 +309,7 @@ def test_a_clip_recognised_twice_is_decoded_once_until_the_weights_change(model_
 def test_clips_recognised_together_read_as_each_clip_transcribed_alone(model_dir, spoken, tmp_path):
     """Clips up to 30 s are decoded BATCH_CLIPS at a time; each must read as faster-whisper's own
     transcribe writes it for that clip alone: speech, silence (nothing), a sliver, a 35 s clip."""
-    from training.engine.whisper import serving
+    from training.engine.whisper import recognition, serving
 
     clips = [*spoken[:6], np.zeros(3 * 16000, dtype=np.int16), spoken[0][:800]]
     long = np.concatenate([*spoken, *spoken, *spoken])
@@ -318,12 +320,14 @@ def test_clips_recognised_together_read_as_each_clip_transcribed_alone(model_dir
         paths.append(str(tmp_path / f"clip{n}.wav"))
         sf.write(paths[-1], samples, 16000, subtype="PCM_16")
     decoded = []
-    batch = serving._decode_batch
+    batch = recognition._decode_batch
     try:
-        serving._decode_batch = lambda model, group, *a: decoded.append(len(group)) or batch(model, group, *a)
-        together = serving.recognise(model_dir, paths)
+        recognition._decode_batch = lambda model, group, *a: (
+            decoded.append(len(group)) or batch(model, group, *a)
+        )
+        together = recognition.recognise(model_dir, paths)
     finally:
-        serving._decode_batch = batch
+        recognition._decode_batch = batch
     model = serving.load(model_dir)
     alone = []
     for samples in clips[:7] + clips[8:]:  # the 0.05 s sliver is not decoded at all
@@ -335,9 +339,9 @@ def test_clips_recognised_together_read_as_each_clip_transcribed_alone(model_dir
     assert together[6] == "" and together[:6] == [t for t in together[:6] if t]
     # Six sentences and the silence in batches; the sliver is too short to decode, the 35 s clip
     # went alone.
-    assert sorted(decoded) == [3, 4] and serving.BATCH_CLIPS == 4
+    assert sorted(decoded) == [3, 4] and recognition.BATCH_CLIPS == 4
     # The export check's greedy decoding with a length cap, batched the same way.
-    capped = serving.recognise(model_dir, paths[:6], beam_size=1, max_new_tokens=6)
+    capped = recognition.recognise(model_dir, paths[:6], beam_size=1, max_new_tokens=6)
     options = {
         **serving.RECOGNISE_OPTIONS,
         "beam_size": 1,
@@ -453,7 +457,7 @@ def test_speech_regions_find_the_voice_and_not_the_silence(tmp_path):
 @pytest.mark.integration
 def test_a_models_own_clips_are_recognised_once_across_processes(model_dir, spoken, tmp_path):
     """A base's anchor set lives in its directory and every run on it asks for the same transcripts."""
-    from training.engine.whisper import serving
+    from training.engine.whisper import recognition, serving
 
     copy = tmp_path / "base"
     shutil.copytree(model_dir, copy, symlinks=False)
@@ -461,15 +465,17 @@ def test_a_models_own_clips_are_recognised_once_across_processes(model_dir, spok
     own, other = str(copy / "anchor" / "clip.wav"), str(tmp_path / "clip.wav")
     for path in (own, other):
         sf.write(path, spoken[4], 16000, subtype="PCM_16")
-    first = serving.recognise(copy, [own, other])
-    serving._recognised.clear()  # what a new process starts with
+    first = recognition.recognise(copy, [own, other])
+    recognition._recognised.clear()  # what a new process starts with
     decoded = []
-    batch = serving._decode_batch
+    batch = recognition._decode_batch
     try:
-        serving._decode_batch = lambda model, clips, *a: decoded.append(len(clips)) or batch(model, clips, *a)
-        assert serving.recognise(copy, [own, other]) == first
+        recognition._decode_batch = lambda model, clips, *a: (
+            decoded.append(len(clips)) or batch(model, clips, *a)
+        )
+        assert recognition.recognise(copy, [own, other]) == first
         assert decoded == [1]  # only the clip outside the model's directory
     finally:
-        serving._decode_batch = batch
+        recognition._decode_batch = batch
         serving.clear_cache()
-    assert (copy / serving.KEPT_FILE).is_file() and not list(copy.glob("*.tmp"))
+    assert (copy / recognition.KEPT_FILE).is_file() and not list(copy.glob("*.tmp"))

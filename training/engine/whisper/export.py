@@ -74,7 +74,7 @@ def parity(
     whisper, tokens: Tokens, out_dir: Path, test_rows: list[dict], work_dir: Path, language: str
 ) -> dict:
     """The export check on the test split, packed like training (see the module docstring)."""
-    from . import serving
+    from . import recognition, serving
 
     windows = pack(test_rows)
     folder = work_dir / "parity"
@@ -107,11 +107,11 @@ def parity(
     def wer(texts: list[str]) -> float:
         return round(word_error_rate(references, texts, language), 2)
 
-    exported = serving.recognise(
+    exported = recognition.recognise(
         out_dir, paths, language=language, compute_type="float32", beam_size=1, max_new_tokens=cap
     )
-    float32 = serving.recognise(out_dir, paths, language=language, compute_type="float32")
-    int8 = serving.recognise(out_dir, paths, language=language, compute_type="int8")
+    float32 = recognition.recognise(out_dir, paths, language=language, compute_type="float32")
+    int8 = recognition.recognise(out_dir, paths, language=language, compute_type="int8")
     serving.clear_cache()  # the check's two precisions are not what serves
     check = {
         "token_probability_difference": round(sum(differences) / max(1, len(differences)), 4),

@@ -255,18 +255,18 @@ def _everyday_as_served(
     audio the two disagree by a few points. When it does not, the next smaller shares are
     exported and heard in turn (at most SERVED_STEPS of them); the first that holds ships, else the
     last one tried, and the gate decides. None without an anchor set."""
-    from . import serving
+    from . import recognition, serving
 
     rows = [row for row in anchor_rows if row["text"]]
     if not rows:
         return None
     wavs, references = [row["wav"] for row in rows], [row["text"] for row in rows]
-    base_wer = word_error_rate(references, serving.recognise(base_dir, wavs, language=language), language)
+    base_wer = word_error_rate(references, recognition.recognise(base_dir, wavs, language=language), language)
     share = summary["interpolation"]
     smaller = sorted((s for s in blender.shares if 0 < s < share), reverse=True)[:SERVED_STEPS]
     tried = []
     while True:
-        wer = word_error_rate(references, serving.recognise(out_dir, wavs, language=language), language)
+        wer = word_error_rate(references, recognition.recognise(out_dir, wavs, language=language), language)
         tried.append({"share": share, "everyday_wer": round(wer, 2)})
         if wer - base_wer <= max_regression or not smaller:
             break
