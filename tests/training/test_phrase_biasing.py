@@ -144,6 +144,9 @@ def test_the_bonus_counts_whole_listed_words():
         (" Pass me the salt, please.", set(), "basalt", "the salt,", True),
         # A sure first word that sounds like the phrase's start is part of it as heard.
         (" Continue River Oxibin and review.", {"River"}, "rivaroxaban", "River Oxibin", True),
+        # ...but something it changes must be in doubt: a sure "beach" is no listed "beech".
+        (" We spent the day at the beach.", {"beach."}, "beech", "beach.", False),
+        (" We spent the day at the beach.", set(), "beech", "beach.", True),
         # A word the phrase keeps as it is changes nothing, sure or not.
         (
             " Shows metro regurgitation.",
