@@ -29,6 +29,7 @@ FULL = {
     "phrases": [],
     "text_only": ["--sentences", "2000"],
     "ingest": ["--files", "10,100", "--minutes", "3"],
+    "align_long": ["--hours", "0.5,2"],
 }
 QUICK = {
     "upload": ["--size-mb", "200"],
@@ -177,6 +178,13 @@ def table(results: dict) -> str:
                 f"ingest     manifest of {manifest['lines']} lines: {manifest['manifest_ingest_seconds']} s, "
                 f"validation {manifest['validate_seconds']} s"
             )
+        elif name == "align_long":
+            for length, cut in r["lengths"].items():
+                rows.append(
+                    f"align long {length} ({cut['audio_hours']} h) with one TXT: {cut['wall_seconds']} s, "
+                    f"{cut['seconds_per_audio_hour_vs_shortest']} x the shortest's time per audio-hour; "
+                    f"peak RSS {cut['peak_rss_mb']} MB; {cut['words_placed_percent']}% of words placed"
+                )
         elif name == "versions":
             resumed, worse, back = r["v2_killed_and_resumed"], r["v3_shuffled_transcripts"], r["rollback"]
             rows.append(
