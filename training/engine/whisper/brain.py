@@ -377,6 +377,10 @@ def train(
     # The base (share 0) and the best epoch (share 1) were validated already.
     known_valid = {0.0: base_wer, 1.0: best["valid_wer"]}
 
+    def everyday_wer() -> float | None:
+        """The weights as they are now on the anchor set (None without one)."""
+        return round(brain.validate(anchor_loader), 2) if anchor_loader else None
+
     def measure(share: float, everyday: bool = True) -> dict:
         whisper.model.load_state_dict(best["state"] if share else hparams["anchor"], strict=False)
         if share:
@@ -385,7 +389,7 @@ def train(
         return {
             "share": share,
             "valid_wer": round(valid_wer, 2),
-            "anchor_wer": round(brain.validate(anchor_loader), 2) if anchor_loader and everyday else None,
+            "anchor_wer": everyday_wer() if everyday else None,
         }
 
     budget = max_regression * ANCHOR_BUDGET_SHARE
@@ -399,7 +403,7 @@ def train(
         if search_done(measured, budget=budget):
             break
         if anchor_loader:
-            measured[-1]["anchor_wer"] = round(brain.validate(anchor_loader), 2)  # still at this share
+            measured[-1]["anchor_wer"] = everyday_wer()  # the weights are still at this share
             if search_done(measured, budget=budget):
                 break
     measured.sort(key=lambda m: m["share"])
@@ -444,7 +448,7 @@ class Blender:
     check of everyday speech may ask for less of it than the PyTorch figures chose), and measures
     a share the search did not reach."""
 
-    def __init__(self, whisper, best_state: dict, base_state: dict, measure=None, shares=SHARES) -> None:
+    def __init__(self, whisper, best_state: dict, base_state: dict, measure, shares) -> None:
         self.whisper, self.best_state, self.base_state = whisper, best_state, base_state
         self.measure, self.shares = measure, tuple(shares)
 

@@ -74,9 +74,10 @@ def recognise(
     # Clips inside the model's own directory (a base's anchor set) are asked about by every run
     # on that base: their transcripts are kept beside them, across processes.
     inside = str(Path(model_dir).resolve()) + os.sep
-    own = [key for key in keys if key[-3].startswith(inside)]
+    # The file is read only for such clips this process has not heard yet.
+    own = [key for key in keys if key[-3].startswith(inside) and key not in heard]
     kept = _read_kept(model_dir) if own else {}
-    heard.update({key: kept[repr(key)] for key in own if key not in heard and repr(key) in kept})
+    heard.update({key: kept[repr(key)] for key in own if repr(key) in kept})
     pending: dict[tuple, object] = {}
 
     def decode_pending() -> None:
