@@ -3,7 +3,7 @@ memory, so the trainer does not grow with the hours of audio."""
 
 import torch
 
-from training.engine.whisper.brain import EncoderStates
+from training.engine.whisper.encoder_states import EncoderStates
 
 
 def test_states_round_trip_through_a_float16_file_in_the_work_directory(tmp_path):

@@ -345,3 +345,47 @@ def test_the_share_search_goes_on_past_shares_that_forget_and_past_ties():
     # A tie with the best is not worse: the search goes on (0.8 equals 0.9, 0.7 is worse).
     tied = _measured((0.0, 70.8, 0.0), (1.0, 2.2, 1.2), (0.9, 3.2, 0.6), (0.8, 3.2, 0.6), (0.7, 3.8, 0.6))
     assert _search(tied) == [0.0, 1.0, 0.9, 0.8, 0.7]
+
+
+def test_a_later_run_hears_the_anchor_set_as_the_base_did_without_encoding_it_again(
+    tiny_whisper_dir, tmp_path, rows, monkeypatch
+):
+    anchor_folder = tmp_path / "anchor"
+    anchor_folder.mkdir()
+    anchor_rows = []
+    for n, row in enumerate(rows):
+        wav = anchor_folder / f"everyday_{n:02d}.wav"
+        wav.write_bytes(Path(row["wav"]).read_bytes())
+        anchor_rows.append({**row, "wav": str(wav), "source": None})
+    encoded = []
+    real_encode = brain.encode
+
+    def counting_encode(whisper, audios, device):
+        encoded.append(len(audios))
+        return real_encode(whisper, audios, device)
+
+    monkeypatch.setattr(brain, "encode", counting_encode)
+
+    def base_everyday(run: str) -> float:
+        encoded.clear()
+        _, _, summary, _ = brain.train(
+            tiny_whisper_dir,
+            rows,
+            rows[:2],
+            tmp_path / run,
+            epochs=1,
+            anchor_rows=anchor_rows,
+            log=lambda line: None,
+        )
+        return next(m for m in summary["interpolation_measured"] if m["share"] == 0.0)["anchor_wer"]
+
+    first = base_everyday("first")
+    first_encoded = sum(encoded)
+    assert (anchor_folder / "encoder-states.npy").is_file()
+    second = base_everyday("second")
+    assert second == first
+    assert sum(encoded) == first_encoded - len(anchor_rows)  # the anchor set's windows came from the folder
+
+    (anchor_folder / "everyday_00.wav").write_bytes((anchor_folder / "everyday_01.wav").read_bytes())
+    base_everyday("third")  # a rebuilt set is heard again
+    assert sum(encoded) == first_encoded

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import speechbrain as sb
 import torch
 import torch.nn.functional as F
@@ -18,6 +19,7 @@ from .. import StopTraining
 from .. import checkpoint as checkpoints
 from ..curve import epoch_point
 from . import PYTORCH_DIR
+from .encoder_states import EncoderStates, KeptAnchor
 from .windows import (
     IGNORE,
     WINDOW_SECONDS,
@@ -186,33 +188,6 @@ class WhisperBrain(sb.Brain):
         return word_error_rate(self.references, self.hypotheses, self.hparams.language)
 
 
-class EncoderStates:
-    """Encoder states of the windows by index, in a memory-mapped float16 file in the run's work
-    directory (made when the first state arrives, so its shape is the model's)."""
-
-    def __init__(self, path: Path, count: int) -> None:
-        self.path, self.count = Path(path), count
-        self.array = None
-        self.stored: set[int] = set()
-
-    def __contains__(self, index: int) -> bool:
-        return index in self.stored
-
-    def __setitem__(self, index: int, state: torch.Tensor) -> None:
-        import numpy as np
-
-        if self.array is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.array = np.lib.format.open_memmap(
-                self.path, mode="w+", dtype=np.float16, shape=(self.count, *state.shape)
-            )
-        self.array[index] = state.detach().to("cpu", torch.float16).numpy()
-        self.stored.add(index)
-
-    def __getitem__(self, index: int) -> torch.Tensor:
-        return torch.from_numpy(self.array[index].copy())
-
-
 def _trainable_state(model) -> dict[str, torch.Tensor]:
     return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
 
@@ -351,6 +326,15 @@ def train(
     anchor_loader = (
         _loader(anchor_indices, windows, tokens, shuffle=False, seed=seed) if anchor_indices else None
     )
+    # A frozen encoder hears the anchor set as every run on this base does: its states and the
+    # base's transcripts of it are kept beside the set (encoder_states.KeptAnchor).
+    kept_anchor = None
+    if anchor_indices and not train_encoder:
+        kept_anchor = KeptAnchor(anchor_rows, pytorch_dir, language)
+    recalled = kept_anchor.recall() if kept_anchor else None
+    if recalled:
+        for index, state in zip(anchor_indices, recalled[0], strict=True):
+            hparams["cache"][index] = torch.from_numpy(np.array(state))
     brain.hparams.shuffle = train_loader.generator
     resumed_after = saved["epoch"] if saved else None
     if saved:
@@ -381,6 +365,15 @@ def train(
         """The weights as they are now on the anchor set (None without one)."""
         return round(brain.validate(anchor_loader), 2) if anchor_loader else None
 
+    def base_everyday_wer() -> float | None:
+        if recalled:
+            references = [windows[i].text for i in anchor_indices]
+            return round(word_error_rate(references, recalled[1], language), 2)
+        wer = everyday_wer()
+        if kept_anchor:
+            kept_anchor.keep(hparams["cache"].array[anchor_indices], list(brain.hypotheses))
+        return wer
+
     def measure(share: float, everyday: bool = True) -> dict:
         whisper.model.load_state_dict(best["state"] if share else hparams["anchor"], strict=False)
         if share:
@@ -389,7 +382,7 @@ def train(
         return {
             "share": share,
             "valid_wer": round(valid_wer, 2),
-            "anchor_wer": everyday_wer() if everyday else None,
+            "anchor_wer": (everyday_wer() if share else base_everyday_wer()) if everyday else None,
         }
 
     budget = max_regression * ANCHOR_BUDGET_SHARE
