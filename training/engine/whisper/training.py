@@ -20,9 +20,9 @@ How (measured choices; figures below):
 - Everyday speech is kept by weight interpolation (WiSE-FT): the shipped weights are
   base + s x (trained - base). The table below fixed s at 0.7 on one English set, and on another
   (13 natural-voice recordings, 10.9 min) 0.7 gave back most of the gain (valid WER 2.7 % ->
-  16.2 %). So s is measured per run (brain.choose_share): brain.SHARES on the validation split
+  16.2 %). So s is measured per run (shares.choose_share): shares.SHARES on the validation split
   and on the anchor set in the model's language, from the whole change down until a smaller
-  share can no longer win (brain.search_done); the best validation WER whose everyday WER stays
+  share can no longer win (shares.search_done); the best validation WER whose everyday WER stays
   within half the regression gate's limit of the base's ships. No general audio is
   mixed in, so `rehearsal_seconds` is unused.
 - Targets in the model's language: a multilingual base gets `<|lang|><|transcribe|>` in its
@@ -90,8 +90,9 @@ import soundfile as sf
 import torch
 
 from . import PYTORCH_DIR
-from .brain import SHARES, train
+from .brain import train
 from .export import export, export_is_correct, parity
+from .shares import SHARES
 from .windows import (
     Tokens,
     Window,
@@ -156,7 +157,7 @@ def fine_tune(
 
     `rehearsal_seconds` is unused: this family keeps everyday speech by interpolating towards
     the base's weights, which measured better than mixing in synthetic general speech (see the
-    module docstring); how far is measured on `anchor_rows` (brain.choose_share). Returns the
+    module docstring); how far is measured on `anchor_rows` (shares.choose_share). Returns the
     summary (WERs in percent) also written to model.json, with the export check and the serving
     precision it chose; raises RuntimeError only when the exported copy, decoded the same way,
     does not score like the trained one (export.parity). `checkpoint`: see brain.train."""
