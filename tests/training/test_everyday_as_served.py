@@ -1,6 +1,7 @@
 """The end of a Whisper fine-tune hears everyday speech as the model will serve it, and steps down
 to a smaller share of the trained change when the served copy would fail the regression gate
-(the PyTorch figures that chose the share said it would not)."""
+(the PyTorch figures that chose the share said it would not), or up to a larger one that
+validates better when the served copy holds where the PyTorch figures said it would not."""
 
 from pathlib import Path
 
@@ -29,12 +30,19 @@ class Blender:
 
 
 def run(
-    monkeypatch, served_wrong_words: dict[float, int], *, max_regression=2.0, measured=MEASURED, blender=None
+    monkeypatch,
+    served_wrong_words: dict[float, int],
+    *,
+    max_regression=2.0,
+    measured=MEASURED,
+    blender=None,
+    chosen=1.0,
 ):
     """Served WER by share: `served_wrong_words[share]` words of the 28 wrong; the base gets all right."""
     from training.engine.whisper import recognition, serving
 
     blender, exported, lines = blender or Blender(), [], []
+    blender.share = chosen
 
     def recognise(model_dir, wavs, language=None):
         wrong = 0 if Path(model_dir).name == "base" else served_wrong_words[blender.share]
@@ -47,8 +55,8 @@ def run(
     monkeypatch.setattr(serving, "clear_cache", lambda: None)
     monkeypatch.setattr(whisper_training, "export", lambda base, whisper, out: exported.append(blender.share))
     summary = {
-        "interpolation": 1.0,
-        "valid_wer": 4.0,
+        "interpolation": chosen,
+        "valid_wer": next(m["valid_wer"] for m in measured if m["share"] == chosen),
         "interpolation_reason": "best",
         "interpolation_measured": measured,
     }
@@ -90,3 +98,20 @@ def test_a_share_below_where_the_search_stopped_is_measured_when_served_speech_n
     assert [t["share"] for t in served["tried"]] == [1.0, 0.9, 0.8] and blender.measured == [0.8]
     assert (summary["interpolation"], summary["valid_wer"]) == (0.8, 7.5)
     assert [m["share"] for m in summary["interpolation_measured"]] == [0.0, 0.8, 0.9, 1.0]
+
+
+def test_a_share_that_holds_as_served_steps_up_to_the_best_validating_larger_share_that_holds(monkeypatch):
+    """The PyTorch figures chose 0.7; as served, 0.7 and 0.8 hold and 1.0 does not."""
+    summary, served, exported, lines = run(monkeypatch, {1.0: 2, 0.8: 0, 0.7: 0, 0.5: 0}, chosen=0.7)
+    assert [t["share"] for t in served["tried"]] == [0.7, 1.0, 0.8]  # best validation first
+    assert exported == [1.0, 0.8]
+    assert (summary["interpolation"], summary["valid_wer"]) == (0.8, 5.0)
+    assert "the PyTorch figures had turned it down" in summary["interpolation_reason"]
+    assert lines[-1].startswith("shipping 80% of the change")
+
+
+def test_when_no_larger_share_holds_as_served_the_chosen_one_is_exported_again(monkeypatch):
+    summary, served, exported, _ = run(monkeypatch, {1.0: 2, 0.8: 1, 0.7: 0, 0.5: 0}, chosen=0.7)
+    assert [t["share"] for t in served["tried"]] == [0.7, 1.0, 0.8]
+    assert exported == [1.0, 0.8, 0.7]  # the served copy is the chosen share again
+    assert summary["interpolation"] == 0.7 and summary["interpolation_reason"] == "best"
