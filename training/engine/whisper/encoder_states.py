@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -77,23 +76,13 @@ class KeptAnchor:
         return states, kept["transcripts"]
 
     def keep(self, states: np.ndarray, transcripts: list[str]) -> None:
-        """Written beside, then renamed in (states first, so a key never names states it lacks).
-        A folder that cannot be written (a read-only base) keeps nothing: the next run hears the
-        set again."""
-        written = []
-        try:
-            scratch = self.states_path.with_name(f".{self.states_path.name}.{os.getpid()}")
-            written.append(scratch)
-            with open(scratch, "wb") as handle:
-                np.save(handle, np.asarray(states, dtype=np.float16))
-            os.replace(scratch, self.states_path)
-            scratch = self.transcripts_path.with_name(f".{self.transcripts_path.name}.{os.getpid()}")
-            written.append(scratch)
-            scratch.write_text(json.dumps({"key": self.key, "transcripts": transcripts}))
-            os.replace(scratch, self.transcripts_path)
-        except OSError:
-            for path in written:
-                path.unlink(missing_ok=True)
+        """States first, so a key never names states it lacks. A folder that cannot be written (a
+        read-only base) keeps nothing: the next run hears the set again."""
+        from ..files import write_whole
+
+        if write_whole(self.states_path, lambda out: np.save(out, np.asarray(states, dtype=np.float16))):
+            text = json.dumps({"key": self.key, "transcripts": transcripts})
+            write_whole(self.transcripts_path, lambda out: out.write(text.encode()))
 
 
 def _stamp(path: Path) -> list:

@@ -125,19 +125,13 @@ def _read_kept(model_dir: Path) -> dict[str, str]:
 
 
 def _write_kept(model_dir: Path, kept: dict[str, str]) -> None:
-    """Written whole and renamed into place: two runs writing at once lose an entry at worst."""
+    """Written whole: two runs writing at once lose an entry at worst; a read-only model directory
+    keeps nothing, and the transcripts are made again next time."""
     import json
-    import tempfile
 
-    try:
-        with tempfile.NamedTemporaryFile("w", dir=model_dir, suffix=".tmp", delete=False) as out:
-            json.dump(kept, out)
-    except OSError:
-        return  # a read-only model directory: the transcripts are made again next time
-    try:
-        os.replace(out.name, Path(model_dir) / KEPT_FILE)
-    except OSError:
-        Path(out.name).unlink(missing_ok=True)
+    from ..files import write_whole
+
+    write_whole(Path(model_dir) / KEPT_FILE, lambda out: out.write(json.dumps(kept).encode()))
 
 
 # Clips of at most 30 s (one Whisper window each) decoded together: one encoder call and one beam
