@@ -143,6 +143,43 @@ def test_a_stopped_whisper_run_continues_from_its_last_epoch(tiny_whisper_dir, w
     assert straight["best_epoch"] == summary["best_epoch"]
 
 
+def test_a_stopped_run_that_trains_the_encoder_continues_as_it_would_have(
+    tiny_whisper_dir,  # noqa: F811
+    whisper_rows,
+    tmp_path,
+):
+    # Outside English the encoder trains too: its weights and moments are in the checkpoint.
+    checkpoint = MemoryCheckpoint()
+    with pytest.raises(StopTraining):
+        _whisper_train(
+            tiny_whisper_dir,
+            tmp_path / "first",
+            whisper_rows,
+            train_encoder=True,
+            checkpoint=checkpoint,
+            on_progress=_stop_past_half([]),
+            log=lambda line: None,
+        )
+    assert checkpoint.epoch() == 2
+
+    lines = []
+    _, _, resumed, _ = _whisper_train(
+        tiny_whisper_dir,
+        tmp_path / "second",
+        whisper_rows,
+        train_encoder=True,
+        checkpoint=checkpoint,
+        log=lines.append,
+    )
+    _, _, straight, _ = _whisper_train(
+        tiny_whisper_dir, tmp_path / "straight", whisper_rows, train_encoder=True, log=lambda line: None
+    )
+
+    assert any(line.startswith("resuming from the checkpoint after epoch 2 of 4") for line in lines)
+    assert resumed["encoder_frozen"] is False
+    assert resumed["history"] == straight["history"] and resumed["best_epoch"] == straight["best_epoch"]
+
+
 def test_a_whisper_run_whose_epochs_are_all_done_goes_straight_to_the_share(
     tiny_whisper_dir,  # noqa: F811
     whisper_rows,
