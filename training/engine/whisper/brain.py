@@ -28,6 +28,7 @@ from .windows import (
     Window,
     _max_new_tokens,
     _read_json,
+    bfloat16_is_fast,
     encode,
     greedy,
     load_whisper,
@@ -57,8 +58,12 @@ class WhisperBrain(sb.Brain):
         h = self.hparams
         whisper = self.modules.whisper
         if h.train_encoder:
-            with torch.set_grad_enabled(stage == sb.Stage.TRAIN):
-                return encode(whisper, [h.windows[i].audio() for i in indices], self.device)
+            training = stage == sb.Stage.TRAIN
+            # Training runs the encoder's products in bfloat16 where that is fast (1.7x a step on
+            # Whisper base, two cores); validation hears in float32, as the exported copy does.
+            fast = training and bfloat16_is_fast(torch.device(self.device))
+            with torch.set_grad_enabled(training), torch.autocast("cpu", torch.bfloat16, enabled=fast):
+                return encode(whisper, [h.windows[i].audio() for i in indices], self.device).float()
         # Frozen encoder, fixed inputs: each window is encoded once, later epochs cost the decoder only.
         missing = [i for i in indices if i not in h.cache]
         if missing:

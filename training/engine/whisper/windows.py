@@ -191,7 +191,7 @@ class _TokenPicker:
     def __init__(self, weight: torch.Tensor, tokens: Tokens) -> None:
         self.weight = weight.detach()
         self.tokens = tokens
-        self.ranking = self.weight.to(torch.bfloat16) if _ranks_in_bfloat16(weight.device) else None
+        self.ranking = self.weight.to(torch.bfloat16) if bfloat16_is_fast(weight.device) else None
 
     def __call__(self, hidden: torch.Tensor, *, first: bool) -> torch.Tensor:
         if self.ranking is None:
@@ -218,9 +218,10 @@ def _cpu_multiplies_bfloat16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def _ranks_in_bfloat16(device: torch.device) -> bool:
-    # On a GPU the float32 product is fast already; on a CPU without bfloat16 arithmetic the
-    # bfloat16 copy would be converted back on every step, slower than float32.
+def bfloat16_is_fast(device: torch.device) -> bool:
+    """Whether work on `device` is worth doing in bfloat16 to save time: on a CPU that multiplies
+    it natively. On a GPU float32 is fast already (and untested here in bfloat16); on a CPU without
+    bfloat16 arithmetic the values would be converted back at every product, slower than float32."""
     return device.type == "cpu" and _cpu_multiplies_bfloat16()
 
 
