@@ -10,12 +10,14 @@ How (measured choices; figures below):
   prefix; `forward_decoder(..., use_cache=False)` while training.
 - In English the encoder stays frozen; each window is encoded once and its states kept
   (float16), so an epoch costs the decoder only. In every other language the encoder trains
-  too (`trains_encoder`), at 2.4x the time: English is most of the audio Whisper learnt from,
-  and there a frozen encoder kept a natural voice's everyday speech better (the table below);
-  the other languages' encoders heard far less, and on Whisper base in German (bench/languages.py,
-  medical set, test voices never trained on) training the encoder took the held-out domain
-  sentences from 68.8 % to 20.8 % WER where the frozen one reached 34.4 % (-70 % against -50 %),
-  everyday speech 42.1 -> 23.0 % rather than 40.1 %, and the run 515 s to Success rather than 337 s.
+  too (`trains_encoder`): English is most of the audio Whisper learnt from, and there a frozen
+  encoder kept a natural voice's everyday speech better (the table below); the other languages'
+  encoders heard far less. On Whisper base in German (bench/languages.py, medical set, test
+  voices never trained on) training the encoder took the held-out domain sentences from 68.8 %
+  to 21.8 % WER where the frozen one reached 34.4 % (-68 % against -50 %), everyday speech
+  42.1 -> 21.3 % rather than 40.1 %. An epoch then costs 2.3x (39 s against 17 s for 12 min, its
+  products in bfloat16 where the CPU multiplies it natively; 62 s in float32), the run 375 s to
+  Success rather than 337 s.
 - Schedule: peak lr 1e-4 (3e-5 forgot less but gained too little on the domain in
   shared/notes/whisper-feasibility.md), 10 % warm-up then cosine decay, batches of 4 windows,
   5 epochs up to 30 min of speech and at least 30 steps. Larger sets get fewer passes and a
