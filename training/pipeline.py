@@ -304,6 +304,7 @@ def _train_in_language(
         lr=settings.TRAINING_LEARNING_RATE or None,
         checkpoint=StorageCheckpoint(run_),
         shares=settings.TRAINING_BLEND_SHARES or None,
+        synthetic_speech=data_description["synthetic_sentences"] > 0,
     )
     lineage["settings"] = {
         "epochs": summary.get("epochs"),

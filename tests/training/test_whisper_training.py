@@ -195,6 +195,25 @@ def test_fine_tune_writes_both_copies_that_load(tiny_whisper_dir, tmp_path, rows
     assert len(whisper_training.transcribe_clips(out, [rows[0]["wav"]])) == 1  # so does the trained copy
 
 
+@pytest.mark.parametrize(
+    ("language", "synthetic_speech", "frozen"),
+    [("en", False, True), ("de", False, False), ("de", True, True)],
+)
+def test_the_encoder_trains_outside_english_on_recorded_speech_only(
+    tiny_whisper_dir, tmp_path, rows, language, synthetic_speech, frozen
+):
+    # Speech made from text would teach a trained encoder how the offline voices sound.
+    _fine_tune(
+        tiny_whisper_dir,
+        tmp_path,
+        rows,
+        meta={"name": "custom", "language": language},
+        synthetic_speech=synthetic_speech,
+    )
+    meta = json.loads((tmp_path / "out" / "model.json").read_text())
+    assert meta["fine_tuned"]["encoder_frozen"] is frozen
+
+
 def test_fine_tune_stops_when_asked(tiny_whisper_dir, tmp_path, rows):
     with pytest.raises(StopTraining):
         _fine_tune(tiny_whisper_dir, tmp_path, rows, on_progress=lambda fraction: False)

@@ -292,8 +292,13 @@ def fine_tune(
     max_regression: float = 2.0,
     checkpoint: Checkpoint | None = None,
     shares: tuple[float, ...] | None = None,
+    synthetic_speech: bool = False,
 ) -> dict:
     """Fine-tune a base on segments ({wav, text, duration}) and write a servable model to `out_dir`.
+
+    `synthetic_speech`: some of the training speech was made from text by the offline voices. A
+    family then learns no acoustics from the run (Whisper keeps its encoder frozen in every
+    language): what it would learn is how those voices sound, not the customer's speakers.
 
     `anchor_rows` are everyday sentences in the model's language ({wav, text, duration}, never
     trained on): a family that blends the trained weights with the base's chooses how far by
@@ -330,6 +335,7 @@ def fine_tune(
         anchor_rows=list(anchor_rows or []),
         max_regression=max_regression,
         checkpoint=checkpoint,
+        synthetic_speech=synthetic_speech,
         **({"shares": tuple(shares)} if shares else {}),
     )
 

@@ -94,9 +94,11 @@ def fine_tune(
     max_regression: float = 2.0,
     checkpoint=None,
     shares: tuple[float, ...] | None = None,
+    synthetic_speech: bool = False,
 ) -> dict:
     """`anchor_rows`, `max_regression` and `shares` are unused: a CTC model keeps everyday speech
-    by rehearsing the base's general speech, not by blending weights."""
+    by rehearsing the base's general speech, not by blending weights. `synthetic_speech` is
+    unused too: this family always trains its whole (small) acoustic model."""
     from . import finetune as ft
     from . import rehearsal
 

@@ -166,6 +166,7 @@ def fine_tune(
     shares: tuple[float, ...] = SHARES,
     seed: int = 0,
     checkpoint=None,
+    synthetic_speech: bool = False,
 ) -> dict:
     """Fine-tune the base on the customer's segments and write a servable model directory.
 
@@ -175,13 +176,15 @@ def fine_tune(
     summary (WERs in percent) also written to model.json, with the export check and the serving
     precision it chose; raises RuntimeError only when the exported copy, decoded the same way,
     does not score like the trained one (export.parity). `checkpoint`: see brain.train.
-    `train_encoder` left as None follows the language (trains_encoder)."""
+    `train_encoder` left as None follows the language (trains_encoder), and stays False when
+    `synthetic_speech` (speech made from text is among the training speech: a trained encoder
+    would learn the offline voices' sound; issue 23's recipe keeps it frozen)."""
     started = time.time()
     base_dir, out_dir, work_dir = Path(base_dir), Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     language = meta.get("language") or _read_json(base_dir / "model.json").get("language") or "en"
     if train_encoder is None:
-        train_encoder = trains_encoder(language)
+        train_encoder = trains_encoder(language) and not synthetic_speech
     whisper, tokens, summary, blender = train(
         base_dir,
         train_rows,
