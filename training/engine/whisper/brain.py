@@ -60,7 +60,7 @@ class WhisperBrain(sb.Brain):
         if h.train_encoder:
             training = stage == sb.Stage.TRAIN
             # Training runs the encoder's products in bfloat16 where that is fast (1.7x a step on
-            # Whisper base, two cores); validation hears in float32, as the exported copy does.
+            # Whisper base, two cores); validation hears in float32, as the export check does.
             fast = training and bfloat16_is_fast(torch.device(self.device))
             with torch.set_grad_enabled(training), torch.autocast("cpu", torch.bfloat16, enabled=fast):
                 return encode(whisper, [h.windows[i].audio() for i in indices], self.device).float()

@@ -178,7 +178,7 @@ def fine_tune(
     does not score like the trained one (export.parity). `checkpoint`: see brain.train.
     `train_encoder` left as None follows the language (trains_encoder), and stays False when
     `synthetic_speech` (speech made from text is among the training speech: a trained encoder
-    would learn the offline voices' sound; issue 23's recipe keeps it frozen)."""
+    would learn the offline voices' sound, so the text-only recipe keeps it frozen)."""
     started = time.time()
     base_dir, out_dir, work_dir = Path(base_dir), Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
