@@ -97,6 +97,7 @@ from pathlib import Path
 import soundfile as sf
 import torch
 
+from ..text import is_english
 from . import PYTORCH_DIR
 from .brain import train
 from .export import export, export_is_correct, parity
@@ -142,7 +143,7 @@ def transcribe_clips(model_dir: Path, wav_paths: list[str], *, batch_size: int =
 def trains_encoder(language: str) -> bool:
     """Whether a run in `language` trains Whisper's encoder as well as its decoder: in every
     language but English (module docstring)."""
-    return language.split("-")[0].lower() != "en"
+    return not is_english(language)
 
 
 def fine_tune(

@@ -14,6 +14,8 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from ..text import language_code
+
 SAMPLE_RATE = 16000
 WINDOW_SECONDS = 28.0  # Whisper hears 30 s; the margin keeps a cue's end inside
 GAP_SECONDS = 0.3  # silence between two packed clips, like the pause between two cues
@@ -89,7 +91,7 @@ class Tokens:
         self.prefix = [whisper.bos]
         if whisper.is_multilingual:
             self.prefix += [
-                tokenizer.convert_tokens_to_ids(f"<|{(language or 'en').split('-')[0].lower()}|>"),
+                tokenizer.convert_tokens_to_ids(f"<|{language_code(language or 'en')}|>"),
                 tokenizer.convert_tokens_to_ids("<|transcribe|>"),
             ]
         self.prefix.append(whisper.no_timestamps)
