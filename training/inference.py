@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 from accounts.models import Organisation
 from accounts.selectors import acting_user
 from config.errors import ApplicationError
+from custom_models.languages import language_name
 from custom_models.vocabulary import MAX_REQUEST_PHRASES, phrases_clean, vocabulary_for_transcription
 from datasets.services import detect_kind, display_name
 from datasets.storage import local_copy
@@ -61,12 +62,20 @@ def transcribe_file(
 def language_detect(*, path: Path, resolved: ResolvedModel) -> dict:
     """language=auto: the organisation's language spoken in the first 30 s of speech of a file.
 
-    Too little speech, or no language likely enough, is refused with the reason: a wrong guess
-    would transcribe the whole file in the wrong language."""
+    Too little speech, speech in a language the organisation does not have, or no language likely
+    enough, is refused with the reason: a wrong guess would transcribe the whole file in the
+    wrong language."""
     try:
         return engine.detect_language(resolved.path, path, list(resolved.candidates))
     except engine.LanguageUnclear as exc:
-        raise ApplicationError(str(exc), error_code="language_unclear", status=422) from exc
+        message = str(exc)
+        if exc.heard:
+            name = language_name(exc.heard)
+            message = (
+                f"This sounds like {name}, which is not published to your organisation. "
+                f"Send language=<code>, or ask for {name} to be published."
+            )
+        raise ApplicationError(message, error_code="language_unclear", status=422) from exc
 
 
 def language_resolve(*, organisation, resolved: ResolvedModel, path: Path) -> tuple[ResolvedModel, dict]:

@@ -22,6 +22,24 @@ GERMAN = [
     "Das Wetter ist schön, aber morgen soll es regnen.",
 ]
 
+# Four everyday Dutch sentences: in espeak-ng's Dutch voice, Whisper base's language detector alone
+# hears them as English.
+DUTCH = [
+    "Ik heb vanochtend koffie gedronken met mijn buurvrouw.",
+    "De trein naar Utrecht vertrekt over tien minuten.",
+    "Kun je mij zeggen hoe laat de winkel dichtgaat?",
+    "Mijn zus woont al jaren in een klein dorp aan zee.",
+]
+# Finnish, which no organisation in these tests has.
+FINNISH = [
+    "Hyvää huomenta, haluaisin ostaa lipun Tampereelle huomiseksi.",
+    "Veljeni asuu isossa talossa lähellä järveä.",
+    "Lauantaina menemme yhdessä elokuviin, jos sataa.",
+    "Sulje ikkuna, täällä on todella kylmä.",
+    "Tyttäremme on soittanut pianoa kolme vuotta.",
+]
+SEVEN = ["en", "nl", "de", "fr", "es", "it", "pt"]
+
 
 @pytest.fixture(scope="module")
 def german_clips(tmp_path_factory) -> list:
@@ -103,12 +121,40 @@ def test_german_speech_is_transcribed_in_german(multilingual_base_dir, german_cl
 def test_language_detection_names_german_and_refuses_a_short_clip(
     multilingual_base_dir, german_recording, german_clips
 ):
-    candidates = ["en", "nl", "de", "fr", "es", "it", "pt"]
-    found = engine.detect_language(multilingual_base_dir, german_recording, candidates)
+    found = engine.detect_language(multilingual_base_dir, german_recording, SEVEN)
     assert found["language"] == "de" and found["probability"] > 0.5 and found["speech_seconds"] >= 8
 
     with pytest.raises(engine.LanguageUnclear, match="of speech: at least 8 s"):
-        engine.detect_language(multilingual_base_dir, german_clips[0], candidates)
+        engine.detect_language(multilingual_base_dir, german_clips[0], SEVEN)
+
+
+def test_dutch_that_the_detector_alone_hears_as_english_is_named_dutch(multilingual_base_dir, tmp_path):
+    import numpy as np
+
+    from training.engine.whisper.detection import _first_speech
+    from training.engine.whisper.serving import load
+
+    clip = speech(tmp_path / "nl.wav", " ".join(DUTCH), voice="nl", speed=150)
+    heard = load(multilingual_base_dir).detect_language(np.asarray(_first_speech(clip), dtype=np.float32))[2]
+    assert max((p, code) for code, p in heard if code in SEVEN)[1] != "nl"  # what the transcripts mend
+
+    found = engine.detect_language(multilingual_base_dir, clip, SEVEN)
+    assert found["language"] == "nl" and found["probability"] > 0.5
+
+
+def test_language_auto_on_a_language_the_organisation_does_not_have_names_it(
+    owner, german, tmp_path, django_capture_on_commit_callbacks
+):
+    language_publish(language=german, organisation=owner.organisation)
+    clip = speech(tmp_path / "fi.wav", " ".join(FINNISH), voice="fi", speed=150)
+    with django_capture_on_commit_callbacks(execute=True), open(clip, "rb") as upload:
+        response = owner.client().post("/api/v3/stt", {"audio_file": upload, "language": "auto"})
+    assert response.status_code == 202, response.content
+
+    assert transcription_job_run(job_id=response.json()["id"]) == "failed"
+    job = owner.client().get(f"/api/v3/stt/{response.json()['id']}").json()
+    assert job["error"].startswith("This sounds like Finnish, which is not published to your organisation")
+    assert job["text"] == "" and job["language_probability"] is None
 
 
 def test_stt_with_language_auto_reports_the_detected_language(

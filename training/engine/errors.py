@@ -6,7 +6,13 @@ class ModelLoadError(Exception):
 
 
 class LanguageUnclear(Exception):
-    """Language detection could not name the language with confidence (too little speech, or unclear)."""
+    """Language detection could not name the language with confidence (too little speech, or unclear).
+
+    `heard`: the language, outside the candidates, that the speech sounds like, when that is why."""
+
+    def __init__(self, message: str, heard: str | None = None):
+        super().__init__(message)
+        self.heard = heard
 
 
 class PhrasesUnsupported(Exception):

@@ -8,10 +8,10 @@
 
 Submodules: `convert` (CTranslate2 <-> Hugging Face) and `hf_files` (the Hugging Face
 directory's files it writes), `serving` (loading, transcription, recognition of short
-clips), `alignment` (forced alignment of a known transcript), `training` (the fine-tune:
-`fine_tune`, and clips transcribed by the PyTorch copy) with its parts `windows` (packing,
-targets, decoding, WER), `brain` (the SpeechBrain training loop) and `export` (export and
-the parity check). Targets keep the casing and punctuation of the user's text.
+clips), `alignment` (forced alignment of a known transcript), `detection` (language=auto),
+`training` (the fine-tune: `fine_tune`, and clips transcribed by the PyTorch copy) with its
+parts `windows` (packing, targets, decoding, WER), `brain` (the SpeechBrain training loop) and
+`export` (export and the parity check). Targets keep the casing and punctuation of the user's text.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def align_words(
 
 
 def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) -> dict:
-    from .serving import detect_language
+    from .detection import detect_language
 
     return detect_language(model_dir, media_path, candidates)
 

@@ -208,59 +208,6 @@ def _with_phrases(model, phrases: list[str] | None):
     return biased(model, phrases)
 
 
-# Language detection: Whisper names the language from 30 s of speech (its voice activity detector
-# first takes out the pauses). On 2-3 s it guesses (shared/notes/multilingual-whisper.md: Dutch
-# heard as Latin); on 13 s it was right for every language tried. Below MIN_SPEECH_SECONDS, or
-# when the best candidate holds less than MIN_PROBABILITY of the candidates' total, it refuses.
-DETECT_SECONDS = 30.0
-MIN_SPEECH_SECONDS = 8.0
-MIN_PROBABILITY = 0.5
-
-
-def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) -> dict:
-    """The most likely of `candidates` in the first 30 s of speech of any ffmpeg-readable file."""
-    import numpy as np
-
-    from .. import audio
-    from ..errors import LanguageUnclear
-    from ..text import language_code
-    from ..vad import speech_regions_of
-
-    samples, read = [], 0
-    for block in audio.stream_pcm(media_path):
-        samples.append(block)
-        read += len(block)
-        if read >= 4 * DETECT_SECONDS * SAMPLE_RATE:  # enough to find 30 s of speech with pauses
-            break
-    pcm = np.concatenate(samples) if samples else np.zeros(0, dtype=np.float32)
-    regions = speech_regions_of(pcm)
-    speech = np.concatenate(
-        [pcm[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in regions] or [pcm[:0]]
-    )
-    speech = speech[: int(DETECT_SECONDS * SAMPLE_RATE)]
-    seconds = len(speech) / SAMPLE_RATE
-    if seconds < MIN_SPEECH_SECONDS:
-        raise LanguageUnclear(
-            f"Only {seconds:.1f} s of speech: at least {MIN_SPEECH_SECONDS:g} s are needed to tell the "
-            "language. Send language=<code>."
-        )
-    model = load(model_dir)
-    _, _, probabilities = model.detect_language(np.ascontiguousarray(speech, dtype=np.float32))
-    wanted = {language_code(code) for code in candidates}
-    scores = {code: p for code, p in probabilities if code in wanted}
-    total = sum(scores.values())
-    if not scores or total <= 0:
-        raise LanguageUnclear("None of the organisation's languages was heard. Send language=<code>.")
-    best = max(scores, key=scores.get)
-    probability = scores[best] / total
-    if probability < MIN_PROBABILITY:
-        raise LanguageUnclear(
-            f"The language is unclear (most likely {best}, probability {probability:.2f}). "
-            "Send language=<code>."
-        )
-    return {"language": best, "probability": round(probability, 3), "speech_seconds": round(seconds, 1)}
-
-
 def token_probabilities(
     model_dir: Path, features, prefix: list[int], text_ids: list[int], *, compute_type: str = "float32"
 ) -> list[float]:
