@@ -20,7 +20,8 @@ ESPEAK_TEST_VARIANT, i.e. what the domain fine-tuning forgot (the product's anch
 of the same sentences in Kokoro jf_nezumi, and the run tunes its interpolation share on it, so
 this figure is not blind to the sentences, only to the voices); and the wall time from start
 to Success. On the base alone, for en nl de fr es it pt: language detection on clips of five
-everyday sentences, and the real-time factor of transcribing 30 s. Scores follow the product's
+everyday sentences (and its refusals of five other languages, bench/unpublished.py), and the
+real-time factor of transcribing up to 30 s of whole sentences. Scores follow the product's
 metrics in each language. Built audio is cached in the scratch folder, so a rerun with --keep
 reuses it. Prints one JSON object.
 
@@ -188,12 +189,16 @@ def build_everyday(folder: Path, code: str) -> list[dict]:
 
 
 def joined(path: Path, wavs: list[str], seconds: float | None = None) -> float:
-    """One WAV of the clips with pauses between (cut to `seconds` if given); its length."""
+    """One WAV of the clips with pauses between (with `seconds`, as many whole clips as fit in it,
+    at least one: a recording ends after a sentence, not in a word); its length."""
     gap = np.zeros(int(GAP_SECONDS * RATE), dtype=np.int16)
-    parts = [part for wav in wavs for part in (sf.read(wav, dtype="int16")[0], gap)]
+    parts: list[np.ndarray] = []
+    for wav in wavs:
+        clip = sf.read(wav, dtype="int16")[0]
+        if parts and seconds is not None and (sum(map(len, parts)) + len(clip)) / RATE > seconds:
+            break
+        parts += [clip, gap]
     samples = np.concatenate(parts)
-    if seconds is not None:
-        samples = samples[: int(seconds * RATE)]
     sf.write(str(path), samples, RATE, subtype="PCM_16")
     return len(samples) / RATE
 
@@ -280,7 +285,8 @@ def train_language(code: str, sets: Path, minutes: float) -> dict:
 
 def detection_and_rtf(sets: Path) -> dict:
     """On the multilingual base alone: language detection among DETECTION_LANGUAGES on clips of
-    five everyday sentences, and the real-time factor of transcribing 30 s in each language."""
+    five everyday sentences, its refusals of speech in other languages (bench/unpublished.py), and
+    the real-time factor of transcribing up to 30 s of whole sentences in each language."""
     from custom_models.models import Language
     from training import engine
     from training.selectors import base_model_dir
@@ -289,7 +295,7 @@ def detection_and_rtf(sets: Path) -> dict:
     # that serves the other languages (and that language=auto detects with).
     bases = [base_model_dir(language=Language.objects.get(code=code)) for code in DETECTION_LANGUAGES]
     base_dir = next(path for path in bases if len(engine.languages(path)) > 1)
-    detection, rtf = {}, {}
+    detection, rtf, detect_seconds = {}, {}, []
     warmed = False
     for code in DETECTION_LANGUAGES:
         clips = build_everyday(sets / f"everyday-{code}", code)
@@ -301,10 +307,9 @@ def detection_and_rtf(sets: Path) -> dict:
             for n in range(0, len(wavs), SENTENCES_PER_DETECTION_CLIP):
                 wav = folder / f"{voice.replace(':', '_')}-{n:02d}.wav"
                 seconds = joined(wav, wavs[n : n + SENTENCES_PER_DETECTION_CLIP])
-                try:
-                    found = engine.detect_language(base_dir, wav, list(DETECTION_LANGUAGES))
-                except engine.LanguageUnclear as exc:
-                    found = {"language": None, "unclear": str(exc)}
+                started = time.perf_counter()
+                found = detected(base_dir, wav)
+                detect_seconds.append(time.perf_counter() - started)
                 results.append({"voice": voice, "seconds": round(seconds, 1), **found})
         wrong = [r for r in results if r["language"] != code]
         detection[code] = {"correct": len(results) - len(wrong), "total": len(results), "wrong": wrong}
@@ -323,9 +328,41 @@ def detection_and_rtf(sets: Path) -> dict:
         }
     correct = sum(d["correct"] for d in detection.values())
     total = sum(d["total"] for d in detection.values())
-    detection["all"] = {"correct": correct, "total": total, "accuracy": round(correct / total * 100, 1)}
+    detection["all"] = {
+        "correct": correct,
+        "total": total,
+        "accuracy": round(correct / total * 100, 1),
+        # the first call loads the model
+        "seconds_per_clip": round(sum(detect_seconds[1:]) / (len(detect_seconds) - 1), 2),
+    }
+    detection["unpublished"] = unpublished_refusals(base_dir, sets / "detect-unpublished")
     rtf["mean"] = round(sum(r["rtf"] for r in rtf.values()) / len(rtf), 3)
     return {"base_model": str(base_dir), "detection": detection, "rtf": rtf}
+
+
+def detected(base_dir: Path, wav: Path) -> dict:
+    from training import engine
+
+    try:
+        return engine.detect_language(base_dir, wav, list(DETECTION_LANGUAGES))
+    except engine.LanguageUnclear as exc:
+        return {"language": None, "unclear": str(exc)}
+
+
+def unpublished_refusals(base_dir: Path, folder: Path) -> dict:
+    """language=auto on speech in languages outside DETECTION_LANGUAGES: how much is refused."""
+    from bench.unpublished import SENTENCES
+    from tests.audio import speech
+
+    folder.mkdir(parents=True, exist_ok=True)
+    results = []
+    for code, sentences in SENTENCES.items():
+        wav = folder / f"{code}.wav"
+        if not wav.is_file():
+            speech(wav, " ".join(sentences), voice=f"{code}+{voices.ESPEAK_TEST_VARIANT}", speed=150)
+        results.append({"spoken": code, **detected(base_dir, wav)})
+    refused = sum(r["language"] is None for r in results)
+    return {"refused": refused, "total": len(results), "results": results}
 
 
 def main() -> None:
