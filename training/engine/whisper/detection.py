@@ -44,8 +44,6 @@ MAX_TOKENS = 224
 def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) -> dict:
     """The most likely of `candidates` in the first 30 s of speech of any ffmpeg-readable file:
     {"language", "probability", "speech_seconds"}."""
-    import numpy as np
-
     from ..errors import LanguageUnclear
     from ..text import language_code
 
@@ -57,7 +55,9 @@ def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) ->
             "language. Send language=<code>."
         )
     model = load(model_dir)
-    _, _, detected = model.detect_language(np.ascontiguousarray(speech, dtype=np.float32))
+    encoded = _encoded(model, speech)
+    # [(code, probability)], likeliest first, from the language token after <|startoftranscript|>
+    detected = [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
     detector = {code: p for code, p in detected if p > 0}
     wanted = {language_code(code) for code in candidates}
     shortlist = sorted(wanted & detector.keys(), key=detector.get, reverse=True)[:SHORTLIST]
@@ -67,7 +67,7 @@ def detect_language(model_dir: Path, media_path: Path, candidates: list[str]) ->
     # transcript also wins, the speech is in a language the organisation does not have.
     favourite = detected[0][0]
     challenger = favourite if favourite not in wanted and detector[favourite] >= MIN_PROBABILITY else None
-    transcripts = _transcript_scores(model, speech, shortlist + ([challenger] if challenger else []))
+    transcripts = _transcript_scores(model, encoded, shortlist + ([challenger] if challenger else []))
     length = sum(n for _, n in transcripts.values()) / len(transcripts)
     weights = {
         code: math.log(detector[code]) + length * mean_log_prob
@@ -111,19 +111,25 @@ def _first_speech(media_path: Path):
     return speech[: int(DETECT_SECONDS * SAMPLE_RATE)]
 
 
-def _transcript_scores(model, speech, languages: list[str]) -> dict[str, tuple[float, int]]:
-    """Each language's beam-search transcript of `speech` (at most 30 s): its mean token
+def _encoded(model, speech):
+    """Whisper's encoder output for `speech` (at most 30 s, padded to 30 s), kept on the CPU."""
+    import ctranslate2
+    import numpy as np
+
+    frames = model.feature_extractor.nb_max_frames
+    features = model.feature_extractor(speech)[:, :frames]
+    features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+    batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
+    return model.model.encode(batch, to_cpu=True)
+
+
+def _transcript_scores(model, encoded, languages: list[str]) -> dict[str, tuple[float, int]]:
+    """Each language's beam-search transcript of the `encoded` speech: its mean token
     log-probability and its length in tokens."""
     import ctranslate2
     import numpy as np
     from faster_whisper.tokenizer import Tokenizer
 
-    features = model.feature_extractor(speech)[:, : model.feature_extractor.nb_max_frames]
-    features = np.pad(features, ((0, 0), (0, model.feature_extractor.nb_max_frames - features.shape[1])))
-    encoded = model.model.encode(
-        ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)),
-        to_cpu=True,
-    )
     batch = ctranslate2.StorageView.from_array(np.repeat(np.asarray(encoded), len(languages), axis=0))
     prompts = [
         Tokenizer(model.hf_tokenizer, True, "transcribe", code).sot_sequence
