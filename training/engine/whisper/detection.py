@@ -38,6 +38,7 @@ SHORTLIST = 3
 MIN_PROBABILITY = 0.5
 # A wrong language token often loops ("The Geography of the Geography …") and its loop scores well.
 NO_REPEAT_NGRAM_SIZE = 3
+# Enough text to score a language by; a longer transcript is scored on its beginning.
 MAX_TOKENS = 224
 
 
