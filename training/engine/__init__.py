@@ -215,7 +215,8 @@ def detect_language(model_dir: str | Path, media_path: str | Path, candidates: l
     """The most likely of `candidates` in the first 30 s of speech of a file.
 
     Returns {"language", "probability" (among the candidates, 0-1), "speech_seconds"}; raises
-    LanguageUnclear when there is too little speech or no candidate is likely enough."""
+    LanguageUnclear when there is too little speech, when no candidate is likely enough, or when
+    the speech is in a language outside them (its `heard` names it)."""
     if len(languages(model_dir)) < 2:
         raise ModelLoadError(f"{model_dir} speaks one language and cannot tell languages apart")
     return _family(model_dir).detect_language(Path(model_dir), Path(media_path), list(candidates))
