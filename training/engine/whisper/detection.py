@@ -116,10 +116,9 @@ def _encoded(model, speech):
     """Whisper's encoder output for `speech` (at most 30 s, padded to 30 s), kept on the CPU."""
     import ctranslate2
     import numpy as np
+    from faster_whisper.audio import pad_or_trim
 
-    frames = model.feature_extractor.nb_max_frames
-    features = model.feature_extractor(speech)[:, :frames]
-    features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+    features = pad_or_trim(model.feature_extractor(speech))
     batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
     return model.model.encode(batch, to_cpu=True)
 
@@ -132,11 +131,8 @@ def _transcript_scores(model, encoded, languages: list[str]) -> dict[str, tuple[
     from faster_whisper.tokenizer import Tokenizer
 
     batch = ctranslate2.StorageView.from_array(np.repeat(np.asarray(encoded), len(languages), axis=0))
-    prompts = [
-        Tokenizer(model.hf_tokenizer, True, "transcribe", code).sot_sequence
-        + [model.hf_tokenizer.token_to_id("<|notimestamps|>")]
-        for code in languages
-    ]
+    tokenizers = [Tokenizer(model.hf_tokenizer, True, "transcribe", code) for code in languages]
+    prompts = [[*tokenizer.sot_sequence, tokenizer.no_timestamps] for tokenizer in tokenizers]
     results = model.model.generate(
         batch,
         prompts,
